@@ -1,0 +1,1 @@
+//! Loading resources from YAML and JSON text (the crate does no file I/O).

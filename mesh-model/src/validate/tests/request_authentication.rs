@@ -1,0 +1,6 @@
+use super::{Expect::*, check};
+
+#[test]
+fn placeholder() {
+    let _ = (check, Valid);
+}
