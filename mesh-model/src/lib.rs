@@ -25,3 +25,6 @@ pub use meta::ObjectMeta;
 pub use object::IstioObject;
 pub use resource::{Kind, Resource};
 pub use validate::{Diagnostic, Severity, validate};
+pub mod snapshot;
+pub use load::{LoadOptions, LoadOutput, load_str};
+pub use snapshot::Snapshot;
