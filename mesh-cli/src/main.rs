@@ -1,1 +1,59 @@
-fn main() {}
+//! `meshctl`: validate, explain and simulate service-mesh decisions from YAML on disk.
+//!
+//! The JSON output (`-o json`) is a stable contract, defined in the project's CONTRACT.md.
+//! Exit codes: 0 positive answer, 1 negative answer, 2 the command could not run.
+#![forbid(unsafe_code)]
+
+mod builtin;
+mod cmd;
+mod config;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Validate, explain and simulate service-mesh decisions from YAML on disk.
+#[derive(Debug, Parser)]
+#[command(name = "meshctl", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check resources as Istio's admission webhook would.
+    Validate(cmd::validate::Args),
+}
+
+/// The outcome of a command that ran: a positive or a negative answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// Valid, allowed, verified, found: exit 0.
+    Positive,
+    /// Invalid, denied, rejected: exit 1.
+    Negative,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help/version to stdout (exit 0) and usage errors to stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(args) => cmd::validate::run(&args),
+    };
+    match result {
+        Ok(Answer::Positive) => ExitCode::SUCCESS,
+        Ok(Answer::Negative) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("meshctl: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -36,6 +36,7 @@ pub use de::UnknownField;
 use node::{Node, Value};
 pub use source_map::SourceMap;
 
+use crate::mesh_config::MeshConfig;
 use crate::resource::{Kind, Resource};
 use crate::validate::Path;
 
@@ -209,6 +210,44 @@ pub fn load_str(src: &str, options: &LoadOptions) -> LoadOutput {
         }
     }
     out
+}
+
+/// Parses MeshConfig YAML, as Istio keeps it in `data.mesh` of the ConfigMap `istio` in the
+/// root namespace. Unset fields keep Istio's defaults; unknown fields are returned beside it.
+///
+/// ```
+/// let (mesh, unknown) = mesh_model::load::parse_mesh_config("trustDomain: example.org\n").unwrap();
+/// assert_eq!(mesh.trust_domain(), "example.org");
+/// assert!(unknown.is_empty());
+/// ```
+pub fn parse_mesh_config(yaml: &str) -> Result<(MeshConfig, Vec<UnknownField>), LoadError> {
+    let docs = node::parse_stream(yaml);
+    let err = |line, column, path, reason| LoadError {
+        document: 0,
+        item: None,
+        line,
+        column,
+        path,
+        kind: Some("MeshConfig".to_string()),
+        name: None,
+        namespace: None,
+        reason,
+    };
+    let mut unknown = Vec::new();
+    match docs.first() {
+        None => Ok((MeshConfig::default(), unknown)),
+        Some(Err(e)) => Err(err(e.line, e.column, String::new(), LoadErrorKind::Syntax(e.message.clone()))),
+        Some(Ok(doc)) => match &doc.root {
+            None => Ok((MeshConfig::default(), unknown)),
+            Some(root) => match de::from_node::<MeshConfig>(root, &Path::Root, &mut unknown) {
+                Ok(m) => Ok((m, unknown)),
+                Err(e) => {
+                    let (path, line, column) = e.at.unwrap_or_else(|| (String::new(), root.line, root.column));
+                    Err(err(line, column, path, LoadErrorKind::Decode(e.message)))
+                }
+            },
+        },
+    }
 }
 
 fn is_list(root: &Node<'_>) -> bool {
