@@ -206,8 +206,45 @@ fn is_qualified_name_part(s: &str) -> bool {
 /// Every key and value of a label map (Istio's `labels.Instance.Validate`).
 pub(crate) fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), String> {
     for (k, v) in labels {
-        validate_label_key(k)?;
-        validate_label_value(v)?;
+        validate_istio_label(k, v)?;
+    }
+    Ok(())
+}
+
+/// One label exactly as Istio's `labels.Instance.Validate` checks it, which is looser than
+/// the API server: the key's optional prefix is dot-separated DNS-1123 labels that may use
+/// upper case (at most 253 characters), the name part at most 63 characters, and the value
+/// empty or a name part of any length.
+pub(crate) fn validate_istio_label(key: &str, value: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    let name_ok = |n: &str| {
+        let b = n.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
+    };
+    if prefix.is_some_and(|p| !p.split('.').all(label_ok)) || !name_ok(name) {
+        return Err(format!("invalid label key {key:?}"));
+    }
+    if prefix.is_some_and(|p| p.len() > 253) {
+        return Err(format!("invalid label key {key:?} (DNS prefix is too long)"));
+    }
+    if name.len() > DNS1123_LABEL_MAX {
+        return Err(format!("invalid label key {key:?} (name is too long)"));
+    }
+    if !value.is_empty() && !name_ok(value) {
+        return Err(format!("invalid label value {value:?}"));
     }
     Ok(())
 }
