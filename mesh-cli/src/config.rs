@@ -7,7 +7,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
-use mesh_model::load::{LoadOptions, LoadOutput, load_str};
+use mesh_model::load::{LoadOptions, LoadOutput, SourceMap, load_str, parse_mesh_config};
+use mesh_model::mesh_config::{
+    OutboundTrafficPolicyMode, PathNormalization as MeshPathNormalization, ProxyPathNormalization,
+};
+use mesh_model::{MeshConfig, Resource, Severity, Snapshot, validate};
 
 /// Why a command could not run (exit 2).
 #[derive(Debug)]
@@ -157,4 +161,112 @@ pub(crate) fn load_all(sources: Vec<Source>, flags: &MeshFlags) -> Vec<LoadedSou
             LoadedSource { source, output }
         })
         .collect()
+}
+
+/// Config loaded for a decision command: every source, the effective mesh settings, and a
+/// snapshot of the resources that validate (as a cluster holds only what its admission
+/// webhook accepted).
+#[derive(Debug)]
+pub(crate) struct ConfigSet {
+    /// Every source as loaded (valid or not).
+    pub(crate) sources: Vec<LoadedSource>,
+    /// Mesh settings: flags over the `istio` ConfigMap over Istio's defaults.
+    pub(crate) mesh: MeshConfig,
+    /// The resources that validate, indexed.
+    pub(crate) snapshot: Snapshot,
+}
+
+impl MeshFlags {
+    /// Applies the flags given on the command line over `mesh`.
+    fn apply(&self, mesh: &mut MeshConfig) {
+        if let Some(ns) = &self.root_namespace {
+            mesh.root_namespace = Some(ns.clone());
+        }
+        if let Some(td) = &self.trust_domain {
+            mesh.trust_domain = Some(td.clone());
+        }
+        if let Some(p) = self.outbound_policy {
+            let mode = match p {
+                OutboundPolicy::AllowAny => OutboundTrafficPolicyMode::AllowAny,
+                OutboundPolicy::RegistryOnly => OutboundTrafficPolicyMode::RegistryOnly,
+            };
+            let policy = mesh.outbound_traffic_policy.get_or_insert_with(Default::default);
+            policy.mode = Some(mode);
+        }
+        if let Some(p) = self.path_normalization {
+            let level = match p {
+                PathNormalization::None => MeshPathNormalization::None,
+                PathNormalization::Base => MeshPathNormalization::Base,
+                PathNormalization::MergeSlashes => MeshPathNormalization::MergeSlashes,
+                PathNormalization::DecodeAndMergeSlashes => MeshPathNormalization::DecodeAndMergeSlashes,
+            };
+            mesh.path_normalization = Some(ProxyPathNormalization { normalization: Some(level) });
+        }
+    }
+}
+
+/// Finds the `istio` ConfigMap of the root namespace and parses its `data.mesh`.
+fn mesh_from_config_map(sources: &[LoadedSource], root_namespace: &str) -> Result<MeshConfig, CliError> {
+    for loaded in sources {
+        for r in &loaded.output.resources {
+            let Resource::ConfigMap(cm) = &r.resource else { continue };
+            if cm.metadata.name() != "istio" || cm.metadata.namespace() != root_namespace {
+                continue;
+            }
+            let Some(text) = cm.data.get("mesh") else { continue };
+            return match parse_mesh_config(text) {
+                Ok((mesh, _unknown)) => Ok(mesh),
+                Err(e) => {
+                    let line = SourceMap::new(&loaded.source.text).line(&r.origin, "data.mesh");
+                    Err(CliError(format!(
+                        "{}:{}: the mesh config in ConfigMap {root_namespace}/istio (data.mesh) does not parse: {e}",
+                        loaded.source.name,
+                        line.map_or_else(|| "?".to_string(), |l| l.to_string()),
+                    )))
+                }
+            };
+        }
+    }
+    Ok(MeshConfig::default())
+}
+
+/// Reads `paths` (or the built-in mesh when there are none and `builtin` is set), loads them,
+/// keeps the resources that validate (warning on stderr about each one left out) and
+/// resolves the mesh settings.
+pub(crate) fn load_config(paths: &[PathBuf], flags: &MeshFlags, builtin: bool) -> Result<ConfigSet, CliError> {
+    let sources = if paths.is_empty() && builtin { crate::builtin::sources() } else { read_paths(paths)? };
+    let sources = load_all(sources, flags);
+    let mut mesh = mesh_from_config_map(&sources, flags.root_namespace())?;
+    flags.apply(&mut mesh);
+    let mut kept = Vec::new();
+    for loaded in &sources {
+        let mut map: Option<SourceMap<'_>> = None;
+        for e in &loaded.output.errors {
+            if !e.is_unsupported() {
+                eprintln!("meshctl: warning: {}: left out: {e}", loaded.source.name);
+            }
+        }
+        for r in &loaded.output.resources {
+            let diags = validate(&r.resource);
+            match diags.iter().find(|d| d.severity == Severity::Error) {
+                None => kept.push(r.resource.clone()),
+                Some(d) => {
+                    let map = map.get_or_insert_with(|| SourceMap::new(&loaded.source.text));
+                    let line = map.line(&r.origin, &d.path).map_or_else(|| "?".to_string(), |l| l.to_string());
+                    eprintln!(
+                        "meshctl: warning: {}:{line}: left out {} {}/{}: {}: {}",
+                        loaded.source.name,
+                        r.resource.kind(),
+                        r.resource.namespace(),
+                        r.resource.name(),
+                        d.path,
+                        d.message
+                    );
+                }
+            }
+        }
+    }
+    let snapshot =
+        Snapshot::builder().mesh_config(mesh.clone()).domain_suffix(flags.domain_suffix.clone()).build(kept);
+    Ok(ConfigSet { sources, mesh, snapshot })
 }

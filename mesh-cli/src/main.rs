@@ -8,6 +8,7 @@ mod builtin;
 mod cmd;
 mod config;
 mod output;
+mod request;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,12 @@ struct Cli {
 enum Command {
     /// Check resources as Istio's admission webhook would.
     Validate(cmd::validate::Args),
+    /// Parse and verify SPIFFE IDs and X.509-SVIDs.
+    Spiffe(cmd::spiffe::Args),
+    /// A workload CA: create a root, issue X.509-SVIDs.
+    Ca(cmd::ca::Args),
+    /// Envoy-compatible load balancing: tables, picks, priority loads.
+    Lb(cmd::lb::Args),
 }
 
 /// The outcome of a command that ran: a positive or a negative answer.
@@ -47,6 +54,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Spiffe(args) => cmd::spiffe::run(&args),
+        Command::Ca(args) => cmd::ca::run(&args),
+        Command::Lb(args) => cmd::lb::run(&args),
     };
     match result {
         Ok(Answer::Positive) => ExitCode::SUCCESS,
