@@ -32,6 +32,12 @@ enum Command {
     Ca(cmd::ca::Args),
     /// Envoy-compatible load balancing: tables, picks, priority loads.
     Lb(cmd::lb::Args),
+    /// The authorization decision for one request.
+    Authz(cmd::authz::Args),
+    /// The effective mTLS mode for one request's destination.
+    Mtls(cmd::mtls::Args),
+    /// The service registry: services, ports, protocols and endpoints.
+    Registry(cmd::registry::Args),
 }
 
 /// The outcome of a command that ran: a positive or a negative answer.
@@ -57,6 +63,9 @@ fn main() -> ExitCode {
         Command::Spiffe(args) => cmd::spiffe::run(&args),
         Command::Ca(args) => cmd::ca::run(&args),
         Command::Lb(args) => cmd::lb::run(&args),
+        Command::Authz(args) => cmd::authz::run(&args),
+        Command::Mtls(args) => cmd::mtls::run(&args),
+        Command::Registry(args) => cmd::registry::run(&args),
     };
     match result {
         Ok(Answer::Positive) => ExitCode::SUCCESS,
