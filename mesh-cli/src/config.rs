@@ -127,7 +127,8 @@ pub(crate) fn read_paths(paths: &[PathBuf]) -> Result<Vec<Source>, CliError> {
 }
 
 fn read_file(p: &Path) -> Result<Source, CliError> {
-    let text = std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
+    let text =
+        std::fs::read_to_string(p).map_err(|e| CliError(format!("cannot read {}: {e}", p.display())))?;
     Ok(Source { name: p.display().to_string(), text })
 }
 
@@ -139,7 +140,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CliError> {
         let path = entry.path();
         if path.is_dir() {
             walk(&path, out)?;
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json")) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+        {
             out.push(path);
         }
     }
@@ -233,7 +238,11 @@ fn mesh_from_config_map(sources: &[LoadedSource], root_namespace: &str) -> Resul
 /// Reads `paths` (or the built-in mesh when there are none and `builtin` is set), loads them,
 /// keeps the resources that validate (warning on stderr about each one left out) and
 /// resolves the mesh settings.
-pub(crate) fn load_config(paths: &[PathBuf], flags: &MeshFlags, builtin: bool) -> Result<ConfigSet, CliError> {
+pub(crate) fn load_config(
+    paths: &[PathBuf],
+    flags: &MeshFlags,
+    builtin: bool,
+) -> Result<ConfigSet, CliError> {
     let sources = if paths.is_empty() && builtin { crate::builtin::sources() } else { read_paths(paths)? };
     let sources = load_all(sources, flags);
     let mut mesh = mesh_from_config_map(&sources, flags.root_namespace())?;
@@ -252,7 +261,8 @@ pub(crate) fn load_config(paths: &[PathBuf], flags: &MeshFlags, builtin: bool) -
                 None => kept.push(r.resource.clone()),
                 Some(d) => {
                     let map = map.get_or_insert_with(|| SourceMap::new(&loaded.source.text));
-                    let line = map.line(&r.origin, &d.path).map_or_else(|| "?".to_string(), |l| l.to_string());
+                    let line =
+                        map.line(&r.origin, &d.path).map_or_else(|| "?".to_string(), |l| l.to_string());
                     eprintln!(
                         "meshctl: warning: {}:{line}: left out {} {}/{}: {}: {}",
                         loaded.source.name,

@@ -205,14 +205,16 @@ fn headers<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<Strin
 
 /// Parses a request from JSON text; `name` is used in the error message.
 pub(crate) fn parse(text: &str, name: &str) -> Result<Request, CliError> {
-    let req: Request = serde_json::from_str(text).map_err(|e| {
-        CliError(format!("{name}:{}:{}: malformed request: {e}", e.line(), e.column()))
-    })?;
+    let req: Request = serde_json::from_str(text)
+        .map_err(|e| CliError(format!("{name}:{}:{}: malformed request: {e}", e.line(), e.column())))?;
     if req.destination.host.is_empty() {
         return Err(CliError(format!("{name}: malformed request: destination.host is required")));
     }
     if !(0.0..1.0).contains(&req.random) {
-        return Err(CliError(format!("{name}: malformed request: random must be in [0, 1), got {}", req.random)));
+        return Err(CliError(format!(
+            "{name}: malformed request: random must be in [0, 1), got {}",
+            req.random
+        )));
     }
     Ok(req)
 }
@@ -221,7 +223,9 @@ pub(crate) fn parse(text: &str, name: &str) -> Result<Request, CliError> {
 pub(crate) fn read(path: &Path) -> Result<Request, CliError> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| CliError(format!("cannot read stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| CliError(format!("cannot read stdin: {e}")))?;
         parse(&text, "<stdin>")
     } else {
         let text = std::fs::read_to_string(path)
@@ -249,7 +253,10 @@ mod tests {
         let r = parse(text, "req.json").unwrap();
         assert_eq!(r.header("end-user"), Some("jason"));
         assert_eq!(r.headers["x-multi"], ["a", "b"]);
-        assert_eq!(r.source.principal("cluster.local").as_deref(), Some("cluster.local/ns/default/sa/bookinfo-productpage"));
+        assert_eq!(
+            r.source.principal("cluster.local").as_deref(),
+            Some("cluster.local/ns/default/sa/bookinfo-productpage")
+        );
         assert_eq!(r.authority(), "reviews");
     }
 

@@ -14,6 +14,7 @@ pub mod mesh_config;
 pub mod meta;
 pub mod networking;
 pub mod object;
+pub mod registry;
 pub mod resource;
 pub mod security;
 pub mod telemetry;

@@ -176,7 +176,9 @@ pub fn resolve_short_name(host: &str, namespace: &str, domain_suffix: &str) -> S
 fn hosts_of(r: &Resource, suffix: &str) -> Vec<String> {
     let ns = r.namespace();
     match r {
-        Resource::VirtualService(vs) => vs.spec.hosts.iter().map(|h| resolve_short_name(h, ns, suffix)).collect(),
+        Resource::VirtualService(vs) => {
+            vs.spec.hosts.iter().map(|h| resolve_short_name(h, ns, suffix)).collect()
+        }
         Resource::DestinationRule(dr) => vec![resolve_short_name(&dr.spec.host, ns, suffix)],
         Resource::ServiceEntry(se) => se.spec.hosts.clone(),
         Resource::Service(_) => vec![format!("{}.{ns}.svc.{suffix}", r.name())],

@@ -11,7 +11,10 @@ use schemars::JsonSchema;
 use serde_json::Value;
 
 fn crds_path() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/istio-crds/customresourcedefinitions.gen.yaml"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/istio-crds/customresourcedefinitions.gen.yaml"
+    ))
 }
 
 fn ours<T: JsonSchema>() -> Value {
@@ -37,20 +40,33 @@ fn expand<'a>(root: &'a Value, node: &'a Value, out: &mut Vec<&'a Value>) {
     out.push(node);
 }
 
-fn child<'a>(root: &'a Value, node: &'a Value, pick: impl Fn(&'a Value) -> Option<&'a Value>) -> Vec<&'a Value> {
+fn child<'a>(
+    root: &'a Value,
+    node: &'a Value,
+    pick: impl Fn(&'a Value) -> Option<&'a Value>,
+) -> Vec<&'a Value> {
     let mut nodes = Vec::new();
     expand(root, node, &mut nodes);
     nodes.into_iter().filter_map(pick).collect()
 }
 
 /// Walks the upstream schema; records every field path missing from ours.
-fn walk(root: &Value, upstream: &Value, ours: &[&Value], path: &str, total: &mut usize, missing: &mut Vec<String>) {
+fn walk(
+    root: &Value,
+    upstream: &Value,
+    ours: &[&Value],
+    path: &str,
+    total: &mut usize,
+    missing: &mut Vec<String>,
+) {
     if let Some(props) = upstream.get("properties").and_then(Value::as_object) {
         for (name, sub) in props {
             *total += 1;
             let p = format!("{path}.{name}");
-            let found: Vec<&Value> =
-                ours.iter().flat_map(|o| child(root, o, |n| n.get("properties").and_then(|ps| ps.get(name)))).collect();
+            let found: Vec<&Value> = ours
+                .iter()
+                .flat_map(|o| child(root, o, |n| n.get("properties").and_then(|ps| ps.get(name))))
+                .collect();
             if found.is_empty() {
                 missing.push(p);
             } else {
@@ -63,8 +79,10 @@ fn walk(root: &Value, upstream: &Value, ours: &[&Value], path: &str, total: &mut
         walk(root, items, &found, &format!("{path}[]"), total, missing);
     }
     if let Some(ap) = upstream.get("additionalProperties").filter(|v| v.is_object()) {
-        let found: Vec<&Value> =
-            ours.iter().flat_map(|o| child(root, o, |n| n.get("additionalProperties").filter(|v| v.is_object()))).collect();
+        let found: Vec<&Value> = ours
+            .iter()
+            .flat_map(|o| child(root, o, |n| n.get("additionalProperties").filter(|v| v.is_object())))
+            .collect();
         walk(root, ap, &found, &format!("{path}[*]"), total, missing);
     }
 }
@@ -109,9 +127,11 @@ fn every_upstream_crd_field_is_modelled() {
     }
     // The walk itself must notice a missing field: a PeerAuthentication schema lacks every
     // VirtualService field.
-    let vs_crd = text.split("\n---").find(|d| d.contains("kind: VirtualService\n")).expect("VirtualService CRD");
+    let vs_crd =
+        text.split("\n---").find(|d| d.contains("kind: VirtualService\n")).expect("VirtualService CRD");
     let vs_crd: Value = serde_yaml_ng::from_str(vs_crd).expect("CRD parses");
-    let vs_spec = vs_crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/spec").expect("spec schema");
+    let vs_spec =
+        vs_crd.pointer("/spec/versions/0/schema/openAPIV3Schema/properties/spec").expect("spec schema");
     let pa = ours::<security::PeerAuthenticationSpec>();
     let (mut t, mut m) = (0, Vec::new());
     walk(&pa, vs_spec, &[&pa], "spec", &mut t, &mut m);
@@ -123,6 +143,9 @@ fn every_upstream_crd_field_is_modelled() {
         100.0 * covered as f64 / grand_total.max(1) as f64,
         report.join("\n")
     );
-    assert!(grand_total > 1000, "the walk found too few upstream fields ({grand_total}): is the CRD file complete?");
+    assert!(
+        grand_total > 1000,
+        "the walk found too few upstream fields ({grand_total}): is the CRD file complete?"
+    );
     assert!(all_missing.is_empty(), "fields missing from the model:\n{}", all_missing.join("\n"));
 }

@@ -58,7 +58,8 @@ impl Reported {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut s = format!("{}:{}: {sev}:", self.file, self.line.map_or_else(|| "?".to_string(), |l| l.to_string()));
+        let mut s =
+            format!("{}:{}: {sev}:", self.file, self.line.map_or_else(|| "?".to_string(), |l| l.to_string()));
         if let Some(kind) = &self.kind {
             s.push(' ');
             s.push_str(kind);

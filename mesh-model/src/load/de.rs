@@ -211,7 +211,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de, '_, '_> {
                 }
             }
             Value::Scalar(s, false) => visitor.visit_borrowed_str(s),
-            Value::Seq(items) => visitor.visit_seq(Seq { items: items.iter(), index: 0, path: self.path, unknown: self.unknown }),
+            Value::Seq(items) => visitor.visit_seq(Seq {
+                items: items.iter(),
+                index: 0,
+                path: self.path,
+                unknown: self.unknown,
+            }),
             Value::Map(entries) => visitor.visit_map(Map {
                 entries: entries.iter(),
                 value: None,
@@ -315,9 +320,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de, '_, '_> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match &self.node.value {
-            Value::Seq(items) => {
-                visitor.visit_seq(Seq { items: items.iter(), index: 0, path: self.path, unknown: self.unknown })
-            }
+            Value::Seq(items) => visitor.visit_seq(Seq {
+                items: items.iter(),
+                index: 0,
+                path: self.path,
+                unknown: self.unknown,
+            }),
             // A null list is an empty list, as Kubernetes reads it.
             _ if self.node.is_null() => {
                 visitor.visit_seq(Seq { items: [].iter(), index: 0, path: self.path, unknown: self.unknown })

@@ -27,6 +27,7 @@
 //! ```
 
 mod de;
+mod fast;
 mod node;
 mod source_map;
 
@@ -220,6 +221,8 @@ pub fn load_str(src: &str, options: &LoadOptions) -> LoadOutput {
 /// assert_eq!(mesh.trust_domain(), "example.org");
 /// assert!(unknown.is_empty());
 /// ```
+// A parse error is the rare, cold path; keeping `LoadError` unboxed keeps it one type everywhere.
+#[allow(clippy::result_large_err)]
 pub fn parse_mesh_config(yaml: &str) -> Result<(MeshConfig, Vec<UnknownField>), LoadError> {
     let docs = node::parse_stream(yaml);
     let err = |line, column, path, reason| LoadError {
@@ -242,12 +245,22 @@ pub fn parse_mesh_config(yaml: &str) -> Result<(MeshConfig, Vec<UnknownField>), 
             Some(root) => match de::from_node::<MeshConfig>(root, &Path::Root, &mut unknown) {
                 Ok(m) => Ok((m, unknown)),
                 Err(e) => {
-                    let (path, line, column) = e.at.unwrap_or_else(|| (String::new(), root.line, root.column));
+                    let (path, line, column) =
+                        e.at.unwrap_or_else(|| (String::new(), root.line, root.column));
                     Err(err(line, column, path, LoadErrorKind::Decode(e.message)))
                 }
             },
         },
     }
+}
+
+/// Whether the fast YAML reader and the full YAML 1.2 parser build the same documents for
+/// `src` (or the fast reader declines it). For fuzzing and tests; not a stable API.
+#[doc(hidden)]
+pub fn yaml_readers_agree(src: &str) -> bool {
+    let Some(fast) = fast::parse_stream(src) else { return true };
+    let full = node::parse_stream_full(src);
+    fast.len() == full.len() && fast.iter().zip(&full).all(|(a, b)| matches!(b, Ok(b) if b.root == a.root))
 }
 
 fn is_list(root: &Node<'_>) -> bool {
@@ -309,3 +322,5 @@ fn load_one(node: &Node<'_>, origin: Origin, options: &LoadOptions, out: &mut Lo
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fast;

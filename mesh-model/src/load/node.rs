@@ -73,6 +73,14 @@ pub(crate) struct SyntaxError {
 /// resumes at the next `---` line, so later documents still load. Errors are returned in
 /// document order beside the documents (`Err` entries).
 pub(crate) fn parse_stream(src: &str) -> Vec<Result<Document<'_>, SyntaxError>> {
+    match super::fast::parse_stream(src) {
+        Some(docs) => docs.into_iter().map(Ok).collect(),
+        None => parse_stream_full(src),
+    }
+}
+
+/// [`parse_stream`] with the full YAML 1.2 parser only.
+pub(crate) fn parse_stream_full(src: &str) -> Vec<Result<Document<'_>, SyntaxError>> {
     let mut out = Vec::new();
     let mut offset = 0usize;
     let mut line_base = 0u32;

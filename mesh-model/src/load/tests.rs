@@ -34,7 +34,10 @@ fn unsupported_kinds_are_reported_not_dropped() {
     assert_eq!(out.errors.len(), 1);
     let e = &out.errors[0];
     assert!(e.is_unsupported());
-    assert_eq!((e.document, e.line, e.kind.as_deref(), e.name.as_deref()), (0, 1, Some("Deployment"), Some("d")));
+    assert_eq!(
+        (e.document, e.line, e.kind.as_deref(), e.name.as_deref()),
+        (0, 1, Some("Deployment"), Some("d"))
+    );
 }
 
 #[test]

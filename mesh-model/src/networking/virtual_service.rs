@@ -580,7 +580,6 @@ struct RawHttpBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     string: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
     bytes: Option<Base64>,
 }
 
@@ -627,6 +626,16 @@ impl Serialize for Base64 {
             }
         }
         s.serialize_str(&out)
+    }
+}
+
+impl JsonSchema for Base64 {
+    fn schema_name() -> Cow<'static, str> {
+        "Base64".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "format": "byte" })
     }
 }
 

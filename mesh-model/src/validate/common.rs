@@ -4,8 +4,6 @@
 //! Each returns `Err(message)` with a full sentence; callers attach the field path.
 //! The rules follow istio/istio `pkg/config/validation/agent` and `pkg/config/labels`.
 
-use std::collections::BTreeMap;
-
 use crate::common::Duration;
 
 /// Maximum length of a DNS-1123 label.
@@ -113,11 +111,6 @@ pub(crate) fn validate_port(port: u32) -> Result<(), String> {
     }
 }
 
-/// A percentage in `0..=100` (Istio's `ValidatePercent`).
-pub(crate) fn validate_percent(p: f64) -> Result<(), String> {
-    if (0.0..=100.0).contains(&p) { Ok(()) } else { Err(format!("percentage {p} is not in range 0..100")) }
-}
-
 /// A duration of at least 1ms (Istio's `ValidateDuration`); durations below a millisecond
 /// are rejected because Envoy works in milliseconds.
 pub(crate) fn validate_duration(d: &Duration) -> Result<(), String> {
@@ -142,24 +135,6 @@ pub(crate) fn validate_regex(re: &str) -> Result<(), String> {
 
 fn first_line(s: &str) -> String {
     s.lines().last().unwrap_or(s).trim_start_matches("error: ").to_string()
-}
-
-/// An HTTP header name: an RFC 7230 token, lower case (Istio's `ValidateHTTPHeaderName`
-/// rejects empty names and upper-case letters).
-pub(crate) fn validate_header_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("header name cannot be empty".to_string());
-    }
-    if name.bytes().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!("header name {name:?} must be lower case"));
-    }
-    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
-    // HTTP/2 pseudo-headers (`:authority`) are allowed as Envoy accepts them in matches.
-    let body = name.strip_prefix(':').unwrap_or(name);
-    if body.is_empty() || !body.bytes().all(token) {
-        return Err(format!("header name {name:?} is not a valid HTTP header name"));
-    }
-    Ok(())
 }
 
 /// A Kubernetes label key: an optional DNS-1123 subdomain prefix and `/`, then a name of at
@@ -201,14 +176,6 @@ fn is_qualified_name_part(s: &str) -> bool {
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
         && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
-}
-
-/// Every key and value of a label map (Istio's `labels.Instance.Validate`).
-pub(crate) fn validate_labels(labels: &BTreeMap<String, String>) -> Result<(), String> {
-    for (k, v) in labels {
-        validate_istio_label(k, v)?;
-    }
-    Ok(())
 }
 
 /// One label exactly as Istio's `labels.Instance.Validate` checks it, which is looser than
