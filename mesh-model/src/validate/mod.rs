@@ -59,9 +59,38 @@ pub fn validate(resource: &Resource) -> Vec<Diagnostic> {
         Resource::RequestAuthentication(r) => request_authentication::validate(r, &mut report),
         Resource::Telemetry(r) => telemetry::validate(r, &mut report),
         Resource::NetworkPolicy(r) => network_policy::validate(r, &mut report),
+        Resource::ConfigMap(cm) => validate_mesh_config_map(cm, &mut report),
         _ => {}
     }
     report.into_diagnostics()
+}
+
+/// The mesh ConfigMap (`istio`, or `istio-<revision>`): its `data.mesh` must parse as
+/// MeshConfig, as istiod requires to start; fields MeshConfig does not define are warnings.
+fn validate_mesh_config_map(cm: &crate::kube::ConfigMap, report: &mut Report) {
+    let name = cm.metadata.name();
+    if name != "istio" && !name.starts_with("istio-") {
+        return;
+    }
+    let Some(text) = cm.data.get("mesh") else { return };
+    let root = Path::Root;
+    let data = root.field("data");
+    let mesh = data.key("mesh");
+    match crate::load::parse_mesh_config(text) {
+        Ok((_, unknown)) => {
+            for u in unknown {
+                report.warning(
+                    &mesh,
+                    format!("line {} of the mesh config: unknown field {} is ignored", u.line, u.path),
+                );
+            }
+        }
+        Err(e) => {
+            let at = if e.path.is_empty() { String::new() } else { format!(", {}", e.path) };
+            report
+                .error(&mesh, format!("the mesh config does not parse (line {}{at}): {}", e.line, e.reason));
+        }
+    }
 }
 
 /// The API server's own rules for names, labels and annotations.

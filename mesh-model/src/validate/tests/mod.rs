@@ -5,6 +5,7 @@ use crate::resource::{Kind, Resource};
 use crate::validate::{Diagnostic, Severity, validate};
 
 mod authorization_policy;
+mod config_map;
 mod destination_rule;
 mod gateway;
 mod network_policy;
