@@ -31,7 +31,7 @@ pub use path::Path;
 pub(crate) use path::{Segment, segments};
 pub use report::{Diagnostic, Report, Severity};
 
-use crate::resource::Resource;
+use crate::resource::{Kind, Resource};
 
 /// Validates one resource as Istio's webhook would (and, for Kubernetes objects, the checks
 /// the mesh relies on). An empty result means the resource is admitted without warnings.
@@ -93,6 +93,14 @@ fn validate_mesh_config_map(cm: &crate::kube::ConfigMap, report: &mut Report) {
     }
 }
 
+/// `istio.io/dry-run`: only AuthorizationPolicy supports it.
+const DRY_RUN: &str = "istio.io/dry-run";
+/// Makes Istio's webhook reject the resource (used by Istio's own tests).
+const ALWAYS_REJECT: &str = "internal.istio.io/webhook-always-reject";
+/// Internal annotations that escalate privileges; users may not set them.
+const INTERNAL_PARENT_NAMESPACE: &str = "internal.istio.io/parent-namespace";
+const INTERNAL_PARENT_NAMES: &str = "internal.istio.io/parents";
+
 /// The API server's own rules for names, labels and annotations.
 fn validate_metadata(resource: &Resource, report: &mut Report) {
     let root = Path::Root;
@@ -118,6 +126,24 @@ fn validate_metadata(resource: &Resource, report: &mut Report) {
             &metadata.field("namespace"),
             format!("namespace {ns:?} must be a lower-case DNS-1123 label"),
         );
+    }
+    if resource.kind().is_istio() {
+        // istio/istio pkg/config/validation validateMetadata: checks every Istio kind shares.
+        let annotations = metadata.field("annotations");
+        if resource.kind() != Kind::AuthorizationPolicy && meta.annotations.contains_key(DRY_RUN) {
+            report.error(
+                &annotations.key(DRY_RUN),
+                format!("annotation {DRY_RUN} is only supported on AuthorizationPolicy; remove it"),
+            );
+        }
+        for internal in [ALWAYS_REJECT, INTERNAL_PARENT_NAMESPACE, INTERNAL_PARENT_NAMES] {
+            if meta.annotations.contains_key(internal) {
+                report.error(
+                    &annotations.key(internal),
+                    format!("annotation {internal:?} is internal to Istio and may not be set by users"),
+                );
+            }
+        }
     }
     let labels = metadata.field("labels");
     for (k, v) in &meta.labels {

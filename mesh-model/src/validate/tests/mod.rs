@@ -8,6 +8,7 @@ mod authorization_policy;
 mod config_map;
 mod destination_rule;
 mod gateway;
+mod metadata;
 mod network_policy;
 mod peer_authentication;
 mod request_authentication;
