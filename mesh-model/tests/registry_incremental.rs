@@ -16,7 +16,7 @@ const HOSTS: [&str; 4] =
     ["api.example.com", "*.example.com", "s0.a.svc.cluster.local", "*.svc.cluster.local"];
 
 fn typed<T: serde::de::DeserializeOwned>(v: Value) -> T {
-    serde_json::from_value(v).expect("the generator writes valid objects")
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("the generator writes valid objects: {e}"))
 }
 
 fn meta(name: String, ns: Option<&str>, ts: usize, labels: Value) -> Value {
@@ -123,13 +123,13 @@ fn object() -> impl Strategy<Value = Resource> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Put(Resource),
+    Put(Box<Resource>),
     Delete(usize),
 }
 
 fn ops() -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(
-        prop_oneof![4 => object().prop_map(Op::Put), 1 => (0usize..64).prop_map(Op::Delete)],
+        prop_oneof![4 => object().prop_map(|r| Op::Put(Box::new(r))), 1 => (0usize..64).prop_map(Op::Delete)],
         1..40,
     )
 }
@@ -151,8 +151,8 @@ proptest! {
         for op in ops {
             match op {
                 Op::Put(r) => {
-                    live.insert(key(&r), r.clone());
-                    incremental.apply(Event::Upsert(r));
+                    live.insert(key(&r), (*r).clone());
+                    incremental.apply(Event::Upsert(*r));
                 }
                 Op::Delete(i) => {
                     if live.is_empty() {

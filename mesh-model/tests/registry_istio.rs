@@ -81,7 +81,8 @@ fn kube_conversion_test_convert_protocol() {
 fn config_kube_conversion_test_convert_protocol() {
     // pkg/config/kube/conversion_test.go: TestConvertProtocol.
     let h2c = Some("kubernetes.io/h2c");
-    let cases: &[(&str, i32, Option<&str>, Option<&str>, Option<&str>, Protocol)] = &[
+    type Case<'a> = (&'a str, i32, Option<&'a str>, Option<&'a str>, Option<&'a str>, Protocol);
+    let cases: &[Case<'_>] = &[
         ("resolves empty", 0, None, None, None, Protocol::Unsupported),
         ("resolves from protocol directly", 0, None, Some("UDP"), None, Protocol::Udp),
         ("resolves from port name", 0, Some("http-something"), None, None, Protocol::Http),
@@ -609,7 +610,7 @@ fn selected_endpoints(we_spec: &str) -> Vec<(String, u32, String)> {
         "{SELECTOR_SE}---\napiVersion: networking.istio.io/v1\nkind: WorkloadEntry\n\
          metadata: {{name: we, namespace: default}}\nspec: {we_spec}\n"
     ));
-    let svc = reg.by_host("selector.com").next().unwrap();
+    let svc = reg.by_host("selector.com").next().unwrap_or_else(|| panic!("selector.com is registered"));
     reg.endpoints(svc).iter().map(|e| (e.address.clone(), e.port, e.tls_mode.clone())).collect()
 }
 
