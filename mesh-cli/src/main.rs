@@ -39,6 +39,16 @@ enum Command {
     Mtls(cmd::mtls::Args),
     /// The service registry: services, ports, protocols and endpoints.
     Registry(cmd::registry::Args),
+    /// The route decision for one request.
+    Route(cmd::route::Args),
+    /// Sidecar injection: an AdmissionReview in, its response with the JSON Patch out.
+    Inject(cmd::inject::Args),
+    /// The traffic-capture rules (iptables or nftables) for a pod.
+    Capture(cmd::capture::Args),
+    /// Istio's standard metrics for a request.
+    Metrics(cmd::metrics::Args),
+    /// The Horizontal Pod Autoscaler's decision for a mesh metric.
+    Hpa(cmd::hpa::Args),
 }
 
 /// The outcome of a command that ran: a positive or a negative answer.
@@ -67,6 +77,11 @@ fn main() -> ExitCode {
         Command::Authz(args) => cmd::authz::run(&args),
         Command::Mtls(args) => cmd::mtls::run(&args),
         Command::Registry(args) => cmd::registry::run(&args),
+        Command::Route(args) => cmd::route::run(&args),
+        Command::Inject(args) => cmd::inject::run(&args),
+        Command::Capture(args) => cmd::capture::run(&args),
+        Command::Metrics(args) => cmd::metrics::run(&args),
+        Command::Hpa(args) => cmd::hpa::run(&args),
     };
     match result {
         Ok(Answer::Positive) => ExitCode::SUCCESS,
