@@ -4,19 +4,14 @@
 //! the `istio.io/dry-run` annotation check of `validateMetadata`) and the value checks of
 //! `pkg/config/security/security.go`, plus the few limits only the CRD schema enforces
 //! (`maxItems` of `rules` and `from`), which the API server applies before the webhook.
-//!
-//! This file also holds the selector and target-reference checks that AuthorizationPolicy,
-//! RequestAuthentication and PeerAuthentication share.
+//! The selector and target-reference checks it shares with RequestAuthentication live in
+//! [`super::common::target_ref`].
 
-use std::net::{IpAddr, Ipv6Addr};
-
-use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::security::{AuthorizationPolicy, AuthorizationPolicyAction, Condition, Operation, Source};
 
-use super::{Path, Report};
-
-/// The annotation that puts an ALLOW/DENY policy in dry-run mode.
-const DRY_RUN_ANNOTATION: &str = "istio.io/dry-run";
+use super::common::ip::validate_ip_or_cidr;
+use super::common::target_ref::validate_security_attachment;
+use super::{DRY_RUN, Path, Report};
 
 /// The most `rules` (and `from` entries per rule) the CRD schema admits.
 const MAX_RULES: usize = 512;
@@ -29,16 +24,16 @@ pub(crate) fn validate(r: &AuthorizationPolicy, report: &mut Report) {
     let action = s.action();
 
     // validateMetadata: a bad dry-run annotation rejects the policy before the spec is read.
-    if let Some(v) = r.metadata.annotations.get(DRY_RUN_ANNOTATION) {
+    if let Some(v) = r.metadata.annotations.get(DRY_RUN) {
         let metadata = root.field("metadata");
         let annotations = metadata.field("annotations");
-        let at = annotations.key(DRY_RUN_ANNOTATION);
+        let at = annotations.key(DRY_RUN);
         match action {
             AuthorizationPolicyAction::Allow | AuthorizationPolicyAction::Deny => {
                 if parse_go_bool(v).is_none() {
                     report.error(
                         &at,
-                        format!("annotation {DRY_RUN_ANNOTATION} has invalid value {v:?}: must be a boolean such as \"true\" or \"false\""),
+                        format!("annotation {DRY_RUN} has invalid value {v:?}: must be a boolean such as \"true\" or \"false\""),
                     );
                     return;
                 }
@@ -47,7 +42,7 @@ pub(crate) fn validate(r: &AuthorizationPolicy, report: &mut Report) {
                 report.error(
                     &at,
                     format!(
-                        "annotation {DRY_RUN_ANNOTATION} currently only supports action ALLOW/DENY, found action {}",
+                        "annotation {DRY_RUN} currently only supports action ALLOW/DENY, found action {}",
                         action_name(other)
                     ),
                 );
@@ -56,9 +51,7 @@ pub(crate) fn validate(r: &AuthorizationPolicy, report: &mut Report) {
         }
     }
 
-    validate_one_of_selector_type(s.selector.as_ref(), s.target_ref.as_ref(), &s.target_refs, &spec, report);
-    validate_workload_selector(s.selector.as_ref(), &spec.field("selector"), report);
-    validate_target_refs(s.target_ref.as_ref(), &s.target_refs, &spec, report);
+    validate_security_attachment(s.selector.as_ref(), s.target_ref.as_ref(), &s.target_refs, &spec, report);
 
     let rules = spec.field("rules");
     if s.rules.len() > MAX_RULES {
@@ -450,41 +443,6 @@ fn attribute_kind(key: &str) -> Result<Attribute, String> {
     }
 }
 
-/// An IP address or CIDR range, as Go's `netip.ParseAddr` / `netip.ParsePrefix` accept them.
-pub(super) fn validate_ip_or_cidr(v: &str) -> Result<(), String> {
-    if let Some(slash) = v.rfind('/') {
-        let (addr, bits) = (&v[..slash], &v[slash + 1..]);
-        let ip = parse_go_addr(addr).ok_or_else(|| format!("bad CIDR range ({v}): bad address {addr:?}"))?;
-        if addr.contains('%') {
-            return Err(format!("bad CIDR range ({v}): IPv6 zones cannot be present in a prefix"));
-        }
-        let digits_ok = !bits.is_empty()
-            && bits.bytes().all(|c| c.is_ascii_digit())
-            && (bits.len() == 1 || !bits.starts_with('0'));
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        match bits.parse::<u32>() {
-            Ok(n) if digits_ok && n <= max => Ok(()),
-            _ => Err(format!("bad CIDR range ({v}): bad prefix length {bits:?}")),
-        }
-    } else if parse_go_addr(v).is_some() {
-        Ok(())
-    } else {
-        Err(format!("bad IP address ({v})"))
-    }
-}
-
-/// Go's `netip.ParseAddr`: IPv4 dotted quad (no leading zeros) or IPv6, which may carry a
-/// non-empty `%zone`.
-fn parse_go_addr(s: &str) -> Option<IpAddr> {
-    if let Some((addr, zone)) = s.split_once('%') {
-        if zone.is_empty() {
-            return None;
-        }
-        return addr.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
-    }
-    s.parse::<IpAddr>().ok()
-}
-
 /// A port in `ports`/`notPorts` or a `destination.port` value: decimal, at most 65535.
 fn validate_port_string(v: &str) -> Result<(), String> {
     match v.parse::<u64>() {
@@ -588,105 +546,4 @@ fn check_path_template(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-// === shared by AuthorizationPolicy, RequestAuthentication and PeerAuthentication ===
-
-/// istio/istio `validateOneOfSelectorType`: at most one of `selector`, `targetRef`, `targetRefs`.
-pub(super) fn validate_one_of_selector_type(
-    selector: Option<&WorkloadSelector>,
-    target_ref: Option<&PolicyTargetReference>,
-    target_refs: &[PolicyTargetReference],
-    spec: &Path<'_>,
-    report: &mut Report,
-) {
-    let set = usize::from(selector.is_some())
-        + usize::from(target_ref.is_some())
-        + usize::from(!target_refs.is_empty());
-    if set > 1 {
-        let field = if target_refs.is_empty() { "targetRef" } else { "targetRefs" };
-        report.error(&spec.field(field), "only one of targetRefs, targetRef or selector can be set");
-    }
-}
-
-/// istio/istio `validateWorkloadSelector`: no empty keys, no `*` in keys or values, and a
-/// warning for a selector without labels.
-pub(super) fn validate_workload_selector(
-    selector: Option<&WorkloadSelector>,
-    at: &Path<'_>,
-    report: &mut Report,
-) {
-    let Some(sel) = selector else { return };
-    let labels = at.field("matchLabels");
-    for (k, v) in &sel.match_labels {
-        let entry = labels.key(k);
-        if k.is_empty() {
-            report.error(&entry, format!("empty key is not supported in selector: \"={v}\""));
-        }
-        if k.contains('*') || v.contains('*') {
-            report.error(&entry, format!("wildcard is not supported in selector: \"{k}={v}\""));
-        }
-        if v.len() > 63 {
-            report.error(
-                &entry,
-                format!("label value {v:?} is longer than the 63 characters the CRD schema allows"),
-            );
-        }
-    }
-    if sel.match_labels.is_empty() {
-        report.warning(at, "workload selector specified without labels");
-    }
-}
-
-/// The (group, kind) pairs a policy may target: Service, ServiceEntry, Gateway, GatewayClass.
-const ALLOWED_TARGETS: [(&str, &str); 4] = [
-    ("core", "Service"),
-    ("networking.istio.io", "ServiceEntry"),
-    ("gateway.networking.k8s.io", "Gateway"),
-    ("gateway.networking.k8s.io", "GatewayClass"),
-];
-
-/// istio/istio `validatePolicyTargetReference` for `spec.targetRef` and each of `spec.targetRefs`.
-pub(super) fn validate_target_refs(
-    target_ref: Option<&PolicyTargetReference>,
-    target_refs: &[PolicyTargetReference],
-    spec: &Path<'_>,
-    report: &mut Report,
-) {
-    if let Some(t) = target_ref {
-        validate_target_ref(t, &spec.field("targetRef"), report);
-    }
-    let refs = spec.field("targetRefs");
-    for (i, t) in target_refs.iter().enumerate() {
-        validate_target_ref(t, &refs.index(i), report);
-    }
-}
-
-/// istio/istio `validatePolicyTargetReference`: a name, no namespace, and a Service,
-/// ServiceEntry, Gateway or GatewayClass.
-fn validate_target_ref(t: &PolicyTargetReference, at: &Path<'_>, report: &mut Report) {
-    if t.name.is_empty() {
-        report.error(&at.field("name"), "targetRef name must be set");
-    } else if t.name.len() > 253 {
-        report.error(&at.field("name"), "targetRef name must be at most 253 characters");
-    }
-    if let Some(ns) = t.namespace.as_deref()
-        && !ns.is_empty()
-    {
-        report.error(
-            &at.field("namespace"),
-            format!("targetRef namespace must not be set (found {ns:?}); cross namespace referencing is not supported"),
-        );
-    }
-    let group = t.group.as_deref().unwrap_or("");
-    let canonical = if group.is_empty() { "core" } else { group };
-    if !ALLOWED_TARGETS.iter().any(|(g, k)| *g == canonical && *k == t.kind) {
-        report.error(
-            &at.field("kind"),
-            format!(
-                "targetRef must be to a Service, ServiceEntry (networking.istio.io), Gateway or GatewayClass (gateway.networking.k8s.io), but was {group}/{}",
-                t.kind
-            ),
-        );
-    }
 }

@@ -9,16 +9,21 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::common::{Duration, WorkloadSelector};
 use crate::networking::{
-    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, DestinationRule, H2UpgradePolicy, HashKey,
-    LbPolicy, LoadBalancerSettings, LocalityFailover, LocalityLoadBalancerSetting, OutlierDetection,
-    PortTrafficPolicy, Subset, TrafficPolicy, TunnelSettings, ZoneAwareLoadBalancerSetting,
+    ClientTlsMode, ClientTlsSettings, ConnectionPoolSettings, DestinationRule, HashKey, LbPolicy,
+    LoadBalancerSettings, LocalityFailover, LocalityLoadBalancerSetting, OutlierDetection, PortTrafficPolicy,
+    Subset, TrafficPolicy, TunnelSettings, ZoneAwareLoadBalancerSetting,
 };
 
-use super::common::{
-    is_dns1123_label, validate_duration, validate_fqdn, validate_port, validate_wildcard_domain,
-};
+use super::common::connection_pool::{PoolWording, validate_connection_pool};
+use super::common::dns::{is_dns1123_label, validate_fqdn, validate_wildcard_domain};
+use super::common::export_to::{ExportToOwner, validate_export_to};
+use super::common::ip::parse_go_net_ip;
+use super::common::labels::{check_tag_key, is_tag_value};
+use super::common::non_empty;
+use super::common::ports::validate_port;
+use super::common::selector::{LabelValueLimit, validate_workload_selector};
+use super::common::values::check_duration;
 use super::{Path, Report};
 
 /// Kubernetes topology label for the region.
@@ -57,12 +62,16 @@ pub(crate) fn validate(r: &DestinationRule, report: &mut Report) {
     }
 
     let export_to = sp.field("exportTo");
-    validate_export_to(ns, &spec.export_to, spec.workload_selector.is_some(), &export_to, report);
+    let owner = ExportToOwner::DestinationRule { has_workload_selector: spec.workload_selector.is_some() };
+    validate_export_to(ns, &spec.export_to, owner, &export_to, report);
 
-    if let Some(sel) = &spec.workload_selector {
-        let p = sp.field("workloadSelector");
-        validate_workload_selector(sel, &p, report);
-    }
+    let selector = sp.field("workloadSelector");
+    validate_workload_selector(
+        spec.workload_selector.as_ref(),
+        &selector,
+        LabelValueLimit::Unchecked,
+        report,
+    );
 }
 
 /// `validateSubset`: name, labels and traffic policy.
@@ -76,10 +85,10 @@ fn validate_subset(ns: Option<&str>, subset: &Subset, at: &Path<'_>, report: &mu
     let labels = at.field("labels");
     for (k, v) in &subset.labels {
         let p = labels.key(k);
-        if let Err(e) = validate_tag_key(k) {
-            report.error(&p, e);
+        if let Err(e) = check_tag_key(k) {
+            report.error(&p, format!("invalid tag key: {k:?}{}", e.detail()));
         }
-        if !(v.is_empty() || is_qualified_name(v)) {
+        if !is_tag_value(v) {
             report.error(&p, format!("invalid tag value {v:?} for key {k:?}"));
         }
     }
@@ -87,43 +96,6 @@ fn validate_subset(ns: Option<&str>, subset: &Subset, at: &Path<'_>, report: &mu
         let p = at.field("trafficPolicy");
         validate_traffic_policy(ns, tp, &p, report);
     }
-}
-
-/// Istio's label-map key rule (`pkg/config/labels` `validateTagKey`): an optional prefix of
-/// dot-separated DNS-1123 labels (upper case allowed, at most 253 characters) and `/`, then a
-/// qualified name of at most 63 characters. Stricter Kubernetes rules are not Istio's here.
-fn validate_tag_key(k: &str) -> Result<(), String> {
-    let (prefix, name) = match k.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, k),
-    };
-    let label_ok = |l: &str| {
-        let b = l.as_bytes();
-        !b.is_empty()
-            && b[0].is_ascii_alphanumeric()
-            && b[b.len() - 1].is_ascii_alphanumeric()
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-    };
-    if prefix.is_some_and(|p| !p.split('.').all(label_ok)) || !is_qualified_name(name) {
-        return Err(format!("invalid tag key: {k:?}"));
-    }
-    if prefix.is_some_and(|p| p.len() > 253) {
-        return Err(format!("invalid tag key: {k:?} (DNS prefix is too long)"));
-    }
-    if name.len() > 63 {
-        return Err(format!("invalid tag key: {k:?} (name is too long)"));
-    }
-    Ok(())
-}
-
-/// `(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, without a length limit (as Istio checks
-/// label values).
-fn is_qualified_name(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(c))
 }
 
 /// `validateTrafficPolicy`.
@@ -182,7 +154,7 @@ fn validate_policy_parts(
     }
     if let Some(c) = pool {
         let p = at.field("connectionPool");
-        validate_connection_pool(c, &p, report);
+        validate_connection_pool(c, PoolWording::DestinationRule, &p, report);
     }
     if let Some(l) = lb {
         let p = at.field("loadBalancer");
@@ -232,8 +204,10 @@ fn validate_tunnel(t: &TunnelSettings, at: &Path<'_>, report: &mut Report) {
         let p = at.field("protocol");
         report.error(&p, format!("tunnel protocol {proto:?} must be \"CONNECT\" or \"POST\""));
     }
+    // Upstream accepts any address `agent.ValidateIPAddress` (Go's netip) takes, IPv6 zones
+    // included; this check has always been Go's stricter `net.ParseIP`.
     if let Err(e) = validate_fqdn(&t.target_host)
-        && t.target_host.parse::<std::net::IpAddr>().is_err()
+        && parse_go_net_ip(&t.target_host).is_none()
     {
         let p = at.field("targetHost");
         report.error(
@@ -244,13 +218,6 @@ fn validate_tunnel(t: &TunnelSettings, at: &Path<'_>, report: &mut Report) {
     if let Err(e) = validate_port(t.target_port) {
         let p = at.field("targetPort");
         report.error(&p, format!("tunnel target port is invalid: {e}"));
-    }
-}
-
-/// Istio's `ValidateDuration`, reported at `at`.
-fn check_duration(d: &Duration, at: &Path<'_>, report: &mut Report) {
-    if let Err(e) = validate_duration(d) {
-        report.error(at, e);
     }
 }
 
@@ -300,88 +267,6 @@ fn validate_outlier_detection(o: &OutlierDetection, at: &Path<'_>, report: &mut 
     check_percent(o.max_ejection_percent, &p, report);
     let p = at.field("minHealthPercent");
     check_percent(o.min_health_percent, &p, report);
-}
-
-/// Reports `what must be non-negative` when `v` is negative.
-fn check_non_negative(v: Option<i32>, what: &str, at: &Path<'_>, report: &mut Report) {
-    if let Some(v) = v
-        && v < 0
-    {
-        report.error(at, format!("{what} must be non-negative, got {v}"));
-    }
-}
-
-/// `validateConnectionPool`.
-fn validate_connection_pool(c: &ConnectionPoolSettings, at: &Path<'_>, report: &mut Report) {
-    if c.http.is_none() && c.tcp.is_none() {
-        report.error(at, "connection pool must have at least one field");
-        return;
-    }
-    if let Some(h) = &c.http {
-        let hp = at.field("http");
-        let p = hp.field("http1MaxPendingRequests");
-        check_non_negative(h.http1_max_pending_requests, "http1 max pending requests", &p, report);
-        let p = hp.field("http2MaxRequests");
-        check_non_negative(h.http2_max_requests, "http2 max requests", &p, report);
-        let p = hp.field("maxRequestsPerConnection");
-        check_non_negative(h.max_requests_per_connection, "max requests per connection", &p, report);
-        let p = hp.field("maxRetries");
-        check_non_negative(h.max_retries, "max retries", &p, report);
-        if let Some(d) = &h.idle_timeout {
-            let p = hp.field("idleTimeout");
-            check_duration(d, &p, report);
-        }
-        if h.h2_upgrade_policy == Some(H2UpgradePolicy::Upgrade) && h.use_client_protocol == Some(true) {
-            let p = hp.field("useClientProtocol");
-            report.error(&p, "use client protocol must not be true when H2UpgradePolicy is UPGRADE");
-        }
-        let p = hp.field("maxConcurrentStreams");
-        check_non_negative(h.max_concurrent_streams, "max concurrent streams", &p, report);
-        if let Some(ka) = &h.http2_keep_alive {
-            let kp = hp.field("http2KeepAlive");
-            let p = kp.field("interval");
-            match &ka.interval {
-                None => report.error(&p, "http2 keepalive interval is required"),
-                Some(d) => check_duration(d, &p, report),
-            }
-            let p = kp.field("timeout");
-            match &ka.timeout {
-                None => report.error(&p, "http2 keepalive timeout is required"),
-                Some(d) => check_duration(d, &p, report),
-            }
-        }
-    }
-    if let Some(t) = &c.tcp {
-        let tp = at.field("tcp");
-        let p = tp.field("maxConnections");
-        check_non_negative(t.max_connections, "max connections", &p, report);
-        if let Some(d) = &t.connect_timeout {
-            let p = tp.field("connectTimeout");
-            check_duration(d, &p, report);
-        }
-        if let Some(d) = &t.max_connection_duration {
-            let p = tp.field("maxConnectionDuration");
-            check_duration(d, &p, report);
-        }
-        // A timeout that truncates to 0ms disables the idle timeout and is not checked.
-        if let Some(d) = &t.idle_timeout
-            && d.as_nanos() / 1_000_000 != 0
-        {
-            let p = tp.field("idleTimeout");
-            check_duration(d, &p, report);
-        }
-        if let Some(ka) = &t.tcp_keepalive {
-            let kp = tp.field("tcpKeepalive");
-            if let Some(d) = &ka.time {
-                let p = kp.field("time");
-                check_duration(d, &p, report);
-            }
-            if let Some(d) = &ka.interval {
-                let p = kp.field("interval");
-                check_duration(d, &p, report);
-            }
-        }
-    }
 }
 
 /// Envoy's primality test for Maglev table sizes (as Istio copies it).
@@ -499,7 +384,7 @@ fn is_topology_label(l: &str) -> bool {
 }
 
 /// `ValidateLocalityLbSetting` (pkg/config/validation/agent).
-pub(crate) fn validate_locality_lb_setting(
+fn validate_locality_lb_setting(
     lb: &LocalityLoadBalancerSetting,
     outlier: Option<&OutlierDetection>,
     at: &Path<'_>,
@@ -686,7 +571,6 @@ fn validate_localities<'a>(localities: impl Iterator<Item = &'a str>) -> Result<
 
 /// `ValidateTLS` (pkg/config/validation/agent) for upstream TLS settings.
 fn validate_tls(ns: Option<&str>, tls: &ClientTlsSettings, at: &Path<'_>, report: &mut Report) {
-    let set = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.is_empty());
     let credential = tls.credential_name.as_deref().unwrap_or("");
     let mode = tls.mode.unwrap_or_default();
 
@@ -726,7 +610,7 @@ fn validate_tls(ns: Option<&str>, tls: &ClientTlsSettings, at: &Path<'_>, report
         let sans = !tls.subject_alt_names.is_empty();
         if mode == ClientTlsMode::Simple
             && let Some(f) = first(&[
-                ("caCertificates", set(&tls.ca_certificates)),
+                ("caCertificates", non_empty(&tls.ca_certificates)),
                 ("credentialName", !credential.is_empty()),
                 ("subjectAltNames", sans),
             ])
@@ -739,7 +623,7 @@ fn validate_tls(ns: Option<&str>, tls: &ClientTlsSettings, at: &Path<'_>, report
         }
         if mode == ClientTlsMode::Mutual
             && let Some(f) =
-                first(&[("caCertificates", set(&tls.ca_certificates)), ("subjectAltNames", sans)])
+                first(&[("caCertificates", non_empty(&tls.ca_certificates)), ("subjectAltNames", sans)])
         {
             let p = at.field(f);
             report.error(
@@ -756,7 +640,7 @@ fn validate_tls(ns: Option<&str>, tls: &ClientTlsSettings, at: &Path<'_>, report
             ("privateKey", &tls.private_key),
             ("caCrl", &tls.ca_crl),
         ];
-        if let Some((f, _)) = conflicting.iter().find(|(_, v)| set(v)) {
+        if let Some((f, _)) = conflicting.iter().find(|(_, v)| non_empty(v)) {
             let p = at.field(f);
             report.error(
                 &p,
@@ -767,89 +651,13 @@ fn validate_tls(ns: Option<&str>, tls: &ClientTlsSettings, at: &Path<'_>, report
     }
 
     if mode == ClientTlsMode::Mutual {
-        if !set(&tls.client_certificate) {
+        if !non_empty(&tls.client_certificate) {
             let p = at.field("clientCertificate");
             report.error(&p, "client certificate required for mutual tls");
         }
-        if !set(&tls.private_key) {
+        if !non_empty(&tls.private_key) {
             let p = at.field("privateKey");
             report.error(&p, "private key required for mutual tls");
         }
-    }
-}
-
-/// `validateExportTo` for a non-ServiceEntry resource. `ns` is the resource's namespace, when
-/// known (the webhook always knows it); `.` stands for it.
-fn validate_export_to(
-    ns: Option<&str>,
-    export_to: &[String],
-    has_selector: bool,
-    at: &Path<'_>,
-    report: &mut Report,
-) {
-    if export_to.is_empty() {
-        return;
-    }
-    let mut set: BTreeSet<&str> = BTreeSet::new();
-    for (i, e) in export_to.iter().enumerate() {
-        let p = at.index(i);
-        let key = if e == "." { ns.unwrap_or(".") } else { e.as_str() };
-        if set.contains(key) {
-            if key != e {
-                report.error(&p, format!("duplicate entries in exportTo: . and current namespace {key}"));
-            } else {
-                report.error(&p, format!("duplicate entries in exportTo for entry {e}"));
-            }
-            continue;
-        }
-        match key {
-            "." | "*" => {
-                set.insert(key);
-            }
-            "~" => report.error(&p, "exportTo ~ (none) is not allowed for Istio configuration objects"),
-            _ if !is_dns1123_label(key) => report.error(
-                &p,
-                format!("exportTo entry {key:?} is invalid: only ., *, or a valid DNS 1123 label is allowed"),
-            ),
-            _ => {
-                set.insert(key);
-            }
-        }
-    }
-    if has_selector && !set.is_empty() {
-        let own = ns.unwrap_or(".");
-        if set.contains(own) {
-            if set.len() > 1 {
-                report.error(
-                    at,
-                    "destination rule with workload selector cannot have multiple entries in exportTo",
-                );
-            }
-        } else {
-            report.error(
-                at,
-                "destination rule with workload selector cannot have exportTo beyond current namespace",
-            );
-        }
-    }
-    if set.contains("*") && export_to.len() > 1 {
-        report.error(at, "cannot have both public (*) and non-public exportTo values for a resource");
-    }
-}
-
-/// `validateWorkloadSelector`: no empty keys, no wildcards; a warning when it has no labels.
-fn validate_workload_selector(sel: &WorkloadSelector, at: &Path<'_>, report: &mut Report) {
-    let ml = at.field("matchLabels");
-    for (k, v) in &sel.match_labels {
-        let p = ml.key(k);
-        if k.is_empty() {
-            report.error(&p, format!("empty key is not supported in selector: \"{k}={v}\""));
-        }
-        if k.contains('*') || v.contains('*') {
-            report.error(&p, format!("wildcard is not supported in selector: \"{k}={v}\""));
-        }
-    }
-    if sel.match_labels.is_empty() {
-        report.warning(at, "workload selector specified without labels");
     }
 }

@@ -4,8 +4,8 @@
 //! (`spec.http[0].route[1].weight`), a severity (Istio's warnings stay warnings) and a
 //! message. Line numbers are attached by the loader's [`SourceMap`](crate::load::SourceMap).
 //!
-//! One file per kind mirrors the model; `common` holds the shared rules (hosts, ports,
-//! regexes, labels).
+//! One file per kind mirrors the model; `common` holds the rules several kinds share (DNS
+//! names, IPs, labels, selectors, exportTo, ports, ...), one concern per file.
 
 pub(crate) mod common;
 mod path;
@@ -32,6 +32,8 @@ pub(crate) use path::{Segment, segments};
 pub use report::{Diagnostic, Report, Severity};
 
 use crate::resource::{Kind, Resource};
+use common::dns::{is_dns1123_label, is_dns1123_subdomain};
+use common::labels::validate_label_map;
 
 /// Validates one resource as Istio's webhook would (and, for Kubernetes objects, the checks
 /// the mesh relies on). An empty result means the resource is admitted without warnings.
@@ -93,7 +95,8 @@ fn validate_mesh_config_map(cm: &crate::kube::ConfigMap, report: &mut Report) {
     }
 }
 
-/// `istio.io/dry-run`: only AuthorizationPolicy supports it.
+/// `istio.io/dry-run`, which puts an ALLOW/DENY AuthorizationPolicy in dry-run mode; only
+/// AuthorizationPolicy supports it.
 const DRY_RUN: &str = "istio.io/dry-run";
 /// Makes Istio's webhook reject the resource (used by Istio's own tests).
 const ALWAYS_REJECT: &str = "internal.istio.io/webhook-always-reject";
@@ -110,7 +113,7 @@ fn validate_metadata(resource: &Resource, report: &mut Report) {
         None | Some("") if meta.generate_name.is_none() => {
             report.error(&metadata.field("name"), "name is required");
         }
-        Some(n) if !n.is_empty() && !common::is_dns1123_subdomain(n) => {
+        Some(n) if !n.is_empty() && !is_dns1123_subdomain(n) => {
             report.error(
                 &metadata.field("name"),
                 format!("name {n:?} must be a lower-case DNS-1123 subdomain: lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric"),
@@ -120,7 +123,7 @@ fn validate_metadata(resource: &Resource, report: &mut Report) {
     }
     if let Some(ns) = meta.namespace.as_deref()
         && !ns.is_empty()
-        && !(common::is_dns1123_label(ns) && ns.bytes().all(|c| !c.is_ascii_uppercase()))
+        && !(is_dns1123_label(ns) && ns.bytes().all(|c| !c.is_ascii_uppercase()))
     {
         report.error(
             &metadata.field("namespace"),
@@ -145,10 +148,5 @@ fn validate_metadata(resource: &Resource, report: &mut Report) {
             }
         }
     }
-    let labels = metadata.field("labels");
-    for (k, v) in &meta.labels {
-        if let Err(e) = common::validate_label_key(k).and_then(|()| common::validate_label_value(v)) {
-            report.error(&labels.key(k), e);
-        }
-    }
+    validate_label_map(&meta.labels, &metadata.field("labels"), report);
 }

@@ -3,14 +3,13 @@
 //! `ValidateNetworkPolicySpec`, with apimachinery's label-selector rules and strict IP/CIDR
 //! parsing, `StrictIPCIDRValidation`, on by default since Kubernetes 1.36).
 
-use std::net::IpAddr;
-
 use crate::kube::{
     IntOrString, IpBlock, LabelSelector, LabelSelectorOperator, NetworkPolicy, NetworkPolicyPeer,
     NetworkPolicyPort,
 };
 
-use super::common::{validate_label_key, validate_label_value};
+use super::common::ip::{parse_cidr_sloppy, parse_cidr_strict};
+use super::common::labels::{validate_label_key, validate_label_map, validate_label_value};
 use super::{Path, Report};
 
 /// Checks a NetworkPolicy; diagnostics go to `report`.
@@ -23,27 +22,11 @@ pub(crate) fn validate(r: &NetworkPolicy, report: &mut Report) {
 
     let ingress = spec.field("ingress");
     for (i, rule) in s.ingress.iter().enumerate() {
-        let at = ingress.index(i);
-        let ports = at.field("ports");
-        for (j, port) in rule.ports.iter().enumerate() {
-            validate_port(port, &ports.index(j), report);
-        }
-        let from = at.field("from");
-        for (j, peer) in rule.from.iter().enumerate() {
-            validate_peer(peer, &from.index(j), report);
-        }
+        validate_rule(&rule.ports, "from", &rule.from, &ingress.index(i), report);
     }
     let egress = spec.field("egress");
     for (i, rule) in s.egress.iter().enumerate() {
-        let at = egress.index(i);
-        let ports = at.field("ports");
-        for (j, port) in rule.ports.iter().enumerate() {
-            validate_port(port, &ports.index(j), report);
-        }
-        let to = at.field("to");
-        for (j, peer) in rule.to.iter().enumerate() {
-            validate_peer(peer, &to.index(j), report);
-        }
+        validate_rule(&rule.ports, "to", &rule.to, &egress.index(i), report);
     }
 
     let types = spec.field("policyTypes");
@@ -63,14 +46,27 @@ pub(crate) fn validate(r: &NetworkPolicy, report: &mut Report) {
     }
 }
 
+/// One ingress or egress rule: its ports, then its peers (`from` or `to`).
+fn validate_rule(
+    ports: &[NetworkPolicyPort],
+    peers_field: &str,
+    peers: &[NetworkPolicyPeer],
+    at: &Path<'_>,
+    report: &mut Report,
+) {
+    let ports_at = at.field("ports");
+    for (j, port) in ports.iter().enumerate() {
+        validate_port(port, &ports_at.index(j), report);
+    }
+    let peers_at = at.field(peers_field);
+    for (j, peer) in peers.iter().enumerate() {
+        validate_peer(peer, &peers_at.index(j), report);
+    }
+}
+
 /// apimachinery `ValidateLabelSelector` (on create: invalid label values are not tolerated).
 fn validate_label_selector(sel: &LabelSelector, at: &Path<'_>, report: &mut Report) {
-    let labels = at.field("matchLabels");
-    for (k, v) in &sel.match_labels {
-        if let Err(e) = validate_label_key(k).and_then(|()| validate_label_value(v)) {
-            report.error(&labels.key(k), e);
-        }
-    }
+    validate_label_map(&sel.match_labels, &at.field("matchLabels"), report);
     let exprs = at.field("matchExpressions");
     for (i, req) in sel.match_expressions.iter().enumerate() {
         let at = exprs.index(i);
@@ -185,7 +181,7 @@ fn validate_ip_block(block: &IpBlock, at: &Path<'_>, report: &mut Report) {
         report.error(&cidr_at, "cidr is required");
         return;
     }
-    let net = match parse_cidr(&block.cidr) {
+    let net = match parse_cidr_strict(&block.cidr) {
         Ok(net) => Some(net),
         Err(e) => {
             report.error(&cidr_at, e);
@@ -197,7 +193,7 @@ fn validate_ip_block(block: &IpBlock, at: &Path<'_>, report: &mut Report) {
     let except = at.field("except");
     for (i, ex) in block.except.iter().enumerate() {
         let ex_at = except.index(i);
-        let parsed = match parse_cidr(ex) {
+        let parsed = match parse_cidr_strict(ex) {
             Ok(p) => Some(p),
             Err(e) => {
                 report.error(&ex_at, e);
@@ -241,134 +237,9 @@ fn validate_port_name(name: &str) -> Result<(), String> {
     }
 }
 
-// === CIDRs ===
-
-/// A parsed CIDR: the address as written and the prefix length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Cidr {
-    addr: IpAddr,
-    len: u8,
-}
-
-impl Cidr {
-    fn bits(&self) -> u8 {
-        if self.addr.is_ipv4() { 32 } else { 128 }
-    }
-
-    /// The address as an integer, and the mask of this prefix, in the family's width.
-    fn value_and_mask(&self, addr: IpAddr) -> Option<(u128, u128)> {
-        let v = match (self.addr, addr) {
-            (IpAddr::V4(_), IpAddr::V4(a)) => u128::from(u32::from(a)),
-            (IpAddr::V6(_), IpAddr::V6(a)) => u128::from(a),
-            _ => return None,
-        };
-        let width = u32::from(self.bits());
-        let host_bits = width - u32::from(self.len);
-        let full = if width == 128 { u128::MAX } else { (1u128 << width) - 1 };
-        let mask = if host_bits >= 128 { 0 } else { full & !((1u128 << host_bits).wrapping_sub(1)) };
-        Some((v, mask))
-    }
-
-    /// Whether `addr` lies in this network (same family only, as Go's `IPNet.Contains`).
-    fn contains(&self, addr: IpAddr) -> bool {
-        match (self.value_and_mask(self.addr), self.value_and_mask(addr)) {
-            (Some((net, mask)), Some((a, _))) => net & mask == a & mask,
-            _ => false,
-        }
-    }
-
-    /// Whether bits are set beyond the prefix length.
-    fn has_host_bits(&self) -> bool {
-        self.value_and_mask(self.addr).is_some_and(|(v, mask)| v & !mask != 0)
-    }
-}
-
-/// Go's lenient `ParseCIDR` as Kubernetes' `ParseCIDRSloppy` (leading zeros allowed);
-/// used only to keep checking after a strict-parse error.
-fn parse_cidr_sloppy(s: &str) -> Option<Cidr> {
-    let (ip, len) = s.split_once('/')?;
-    if len.is_empty() || !len.bytes().all(|c| c.is_ascii_digit()) || len.len() > 3 {
-        return None;
-    }
-    let len: u8 = len.parse().ok()?;
-    let addr = match ip.parse::<IpAddr>() {
-        Ok(a) => a,
-        Err(_) => {
-            // IPv4 octets with leading zeros, read as decimal.
-            let octets: Vec<&str> = ip.split('.').collect();
-            if octets.len() != 4 || octets.iter().any(|o| o.is_empty() || o.len() > 3) {
-                return None;
-            }
-            let mut b = [0u8; 4];
-            for (slot, o) in b.iter_mut().zip(&octets) {
-                *slot = o.parse().ok()?;
-            }
-            IpAddr::from(b)
-        }
-    };
-    let cidr = Cidr { addr, len };
-    (len <= cidr.bits()).then_some(cidr)
-}
-
-/// A CIDR as Kubernetes' strict `parseCIDR` accepts it for `ipBlock` fields: a valid IP and
-/// prefix length, no leading zeros, no IPv4-mapped IPv6 address, no bits set beyond the
-/// prefix length.
-fn parse_cidr(s: &str) -> Result<Cidr, String> {
-    let Some(sloppy) = parse_cidr_sloppy(s) else {
-        return Err(format!("{s:?} must be a valid CIDR value (e.g. 10.9.8.0/24 or 2001:db8::/64)"));
-    };
-    let (ip, len) = s.split_once('/').unwrap_or((s, ""));
-    if ip.parse::<IpAddr>().is_err() || (len.len() > 1 && len.starts_with('0')) {
-        return Err(format!("CIDR {s:?} must not have leading 0s in IP or prefix length"));
-    }
-    if let IpAddr::V6(v6) = sloppy.addr
-        && v6.to_ipv4_mapped().is_some()
-    {
-        return Err(format!("CIDR {s:?} must not have an IPv4-mapped IPv6 address"));
-    }
-    if sloppy.has_host_bits() {
-        return Err(format!("CIDR {s:?} must not have bits set beyond the prefix length"));
-    }
-    Ok(sloppy)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strict_cidr_parsing() {
-        for ok in ["10.0.0.0/8", "0.0.0.0/0", "192.168.1.1/32", "2001:db8::/64", "::/0", "FE80::/10"] {
-            assert!(parse_cidr(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "10.0.0.0",
-            "10.0.0.0/33",
-            "10.0.0.1/24",
-            "010.0.0.0/8",
-            "10.0.0.0/08",
-            "::ffff:10.0.0.0/104",
-            "2001:db8::1/64",
-            "fe80::/129",
-            "foo/8",
-            "10.0.0.0/",
-        ] {
-            assert!(parse_cidr(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn containment() {
-        let net = parse_cidr("10.0.0.0/8").unwrap();
-        assert!(net.contains(parse_cidr("10.1.0.0/16").unwrap().addr));
-        assert!(!net.contains(parse_cidr("11.0.0.0/16").unwrap().addr));
-        assert!(!net.contains(parse_cidr("2001:db8::/64").unwrap().addr));
-        let all = parse_cidr("0.0.0.0/0").unwrap();
-        assert!(all.contains(parse_cidr("203.0.113.0/24").unwrap().addr));
-        let v6 = parse_cidr("2001:db8::/32").unwrap();
-        assert!(v6.contains(parse_cidr("2001:db8:1::/48").unwrap().addr));
-        assert!(!v6.contains(parse_cidr("2001:db9::/48").unwrap().addr));
-    }
 
     #[test]
     fn port_names() {

@@ -4,7 +4,7 @@
 
 use crate::security::PeerAuthentication;
 
-use super::authorization_policy::validate_workload_selector;
+use super::common::selector::{LabelValueLimit, validate_workload_selector};
 use super::{Path, Report};
 
 /// Checks a PeerAuthentication; diagnostics go to `report`.
@@ -35,5 +35,6 @@ pub(crate) fn validate(r: &PeerAuthentication, report: &mut Report) {
         }
     }
 
-    validate_workload_selector(s.selector.as_ref(), &spec.field("selector"), report);
+    let selector = spec.field("selector");
+    validate_workload_selector(s.selector.as_ref(), &selector, LabelValueLimit::SecurityPolicy, report);
 }

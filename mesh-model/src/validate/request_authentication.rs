@@ -11,10 +11,8 @@ use serde_json::Value;
 use crate::common::Duration;
 use crate::security::{JwtRule, RequestAuthentication};
 
-use super::authorization_policy::{
-    validate_one_of_selector_type, validate_target_refs, validate_workload_selector,
-};
-use super::common::validate_duration;
+use super::common::target_ref::validate_security_attachment;
+use super::common::values::validate_duration;
 use super::{Path, Report};
 
 /// Checks a RequestAuthentication; diagnostics go to `report`.
@@ -23,9 +21,7 @@ pub(crate) fn validate(r: &RequestAuthentication, report: &mut Report) {
     let spec = root.field("spec");
     let s = &r.spec;
 
-    validate_one_of_selector_type(s.selector.as_ref(), s.target_ref.as_ref(), &s.target_refs, &spec, report);
-    validate_workload_selector(s.selector.as_ref(), &spec.field("selector"), report);
-    validate_target_refs(s.target_ref.as_ref(), &s.target_refs, &spec, report);
+    validate_security_attachment(s.selector.as_ref(), s.target_ref.as_ref(), &s.target_refs, &spec, report);
 
     let rules = spec.field("jwtRules");
     for (i, rule) in s.jwt_rules.iter().enumerate() {

@@ -3,11 +3,14 @@
 use std::collections::BTreeSet;
 
 use crate::networking::{Location, Resolution, ServiceEntry, ServicePort};
+use crate::registry::Protocol;
 
-use super::common;
-use super::workload_entry::{
-    is_ip_address, validate_endpoint_labels, validate_endpoint_ports, validate_entry, validate_port_name,
-};
+use super::common::dns::{is_partial_wildcard, validate_fqdn, validate_wildcard_domain};
+use super::common::export_to::{ExportToOwner, validate_export_to};
+use super::common::ip::{is_ip_address, validate_ip_subnet};
+use super::common::ports::{validate_port, validate_port_name};
+use super::common::selector::{LabelValueLimit, check_selector_labels};
+use super::workload_entry::{validate_endpoint_labels, validate_endpoint_ports, validate_entry};
 use super::{Path, Report};
 
 /// Label opting a ServiceEntry out of automatic VIP allocation (`"false"`).
@@ -26,18 +29,7 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
     if let Some(sel) = &se.workload_selector {
         let ws = spec.field("workloadSelector");
         let labels = ws.field("labels");
-        let mut bad = false;
-        for (k, v) in &sel.labels {
-            if k.is_empty() {
-                report.error(&labels.key(k), format!("empty key is not supported in selector: \"{k}={v}\""));
-                bad = true;
-            }
-            if k.contains('*') || v.contains('*') {
-                report.error(&labels.key(k), format!("wildcard is not supported in selector: \"{k}={v}\""));
-                bad = true;
-            }
-        }
-        if bad {
+        if check_selector_labels(&sel.labels, &labels, LabelValueLimit::Unchecked, report) {
             return;
         }
         if sel.labels.is_empty() {
@@ -64,7 +56,7 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
             report.error(&h, "invalid host \"*\": a ServiceEntry host cannot be the full wildcard");
             continue;
         }
-        if let Err(e) = common::validate_wildcard_domain(host) {
+        if let Err(e) = validate_wildcard_domain(host) {
             report.error(&h, e);
         }
         if resolution != Resolution::DynamicDns && is_partial_wildcard(host) {
@@ -110,7 +102,7 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
         }
         if let Some(tp) = port.target_port
             && tp != 0
-            && let Err(e) = common::validate_port(tp)
+            && let Err(e) = validate_port(tp)
         {
             report.error(&p.field("targetPort"), e);
         }
@@ -127,7 +119,7 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
         if !proto.is_empty() && Protocol::parse(proto) == Protocol::Unsupported {
             report.error(&p.field("protocol"), format!("unsupported protocol: {proto}"));
         }
-        if let Err(e) = common::validate_port(port.number) {
+        if let Err(e) = validate_port(port.number) {
             report.error(&number, e);
         }
     }
@@ -153,11 +145,8 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
         Resolution::Dns | Resolution::DnsRoundRobin => {
             let mode = resolution_name(resolution);
             if se.endpoints.is_empty()
-                && let Some((i, err)) = se
-                    .hosts
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, h)| common::validate_fqdn(h).err().map(|e| (i, e)))
+                && let Some((i, err)) =
+                    se.hosts.iter().enumerate().find_map(|(i, h)| validate_fqdn(h).err().map(|e| (i, e)))
             {
                 report.error(
                     &hosts.index(i),
@@ -175,7 +164,7 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
             for (i, ep) in se.endpoints.iter().enumerate() {
                 let e = endpoints.index(i);
                 let addr = ep.address.as_deref().unwrap_or("");
-                if !is_ip_address(addr) && common::validate_fqdn(addr).is_err() {
+                if !is_ip_address(addr) && validate_fqdn(addr).is_err() {
                     report.error(
                         &e.field("address"),
                         format!("endpoint address {addr:?} is not a valid FQDN or an IP address"),
@@ -254,18 +243,14 @@ pub(crate) fn validate(r: &ServiceEntry, report: &mut Report) {
         }
     }
 
-    let namespace = r.metadata.namespace.as_deref().unwrap_or("");
-    validate_export_to(namespace, &se.export_to, &spec.field("exportTo"), report);
+    let namespace = r.metadata.namespace.as_deref().filter(|n| !n.is_empty());
+    let export_to = spec.field("exportTo");
+    validate_export_to(namespace, &se.export_to, ExportToOwner::ServiceEntry, &export_to, report);
 }
 
 /// The path of a port's protocol, or of the port itself when the protocol is unset.
 fn protocol_path<'a>(port: &ServicePort, p: &'a Path<'a>) -> Path<'a> {
     if port.protocol.is_some() { p.field("protocol") } else { *p }
-}
-
-/// Istio's `ValidatePartialWildCard`: a `*` anywhere but as a leading `*.` label.
-fn is_partial_wildcard(host: &str) -> bool {
-    host.contains('*') && host.len() != 1 && !host.starts_with("*.")
 }
 
 /// Upstream's `ShouldV2AutoAllocateIPFromConfig` with auto-allocation enabled (the default):
@@ -292,131 +277,5 @@ fn resolution_name(r: Resolution) -> &'static str {
         Resolution::Dns => "DNS",
         Resolution::DnsRoundRobin => "DNS_ROUND_ROBIN",
         Resolution::DynamicDns => "DYNAMIC_DNS",
-    }
-}
-
-/// Istio's `ValidateIPSubnet`: an IP, or a CIDR block when the string has exactly one `/`.
-pub(crate) fn validate_ip_subnet(s: &str) -> Result<(), String> {
-    if s.matches('/').count() == 1 {
-        if is_ip_prefix(s) { Ok(()) } else { Err(format!("{s} is not a valid CIDR block")) }
-    } else if is_ip_address(s) {
-        Ok(())
-    } else {
-        Err(format!("{s} is not a valid IP"))
-    }
-}
-
-/// Go's `netip.ParsePrefix`: an address without zone, `/`, and a decimal prefix length with
-/// no leading zeros, at most the address's bit length.
-fn is_ip_prefix(s: &str) -> bool {
-    let Some((addr, bits)) = s.split_once('/') else { return false };
-    if addr.contains('%') || bits.is_empty() || !bits.bytes().all(|c| c.is_ascii_digit()) {
-        return false;
-    }
-    if bits.len() > 1 && bits.starts_with('0') {
-        return false;
-    }
-    let Ok(bits) = bits.parse::<u32>() else { return false };
-    match addr.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => bits <= 32,
-        Ok(std::net::IpAddr::V6(_)) => bits <= 128,
-        Err(_) => false,
-    }
-}
-
-/// Istio's `validateExportTo` for a ServiceEntry (which, unlike other kinds, may use `~`).
-fn validate_export_to(namespace: &str, export_to: &[String], at: &Path<'_>, report: &mut Report) {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for (i, e) in export_to.iter().enumerate() {
-        let p = at.index(i);
-        // `.` stands for the resource's own namespace, so `.` and that name are duplicates.
-        let key = if e == "." && !namespace.is_empty() { namespace } else { e.as_str() };
-        if seen.contains(key) {
-            if key != e {
-                report
-                    .error(&p, format!("duplicate entries in exportTo: . and current namespace {namespace}"));
-            } else {
-                report.error(&p, format!("duplicate entries in exportTo for entry {e}"));
-            }
-        } else if e == "~" || key == "." || key == "*" || common::is_dns1123_label(key) {
-            // `~` (export to no one) is allowed for ServiceEntries only.
-            seen.insert(key);
-        } else {
-            report.error(&p, format!("exportTo entry {e:?} must be ., *, ~ or a valid DNS-1123 label"));
-        }
-    }
-    if seen.contains("*") && export_to.len() > 1 {
-        report.error(at, "cannot have both public (*) and non-public exportTo values for a resource");
-    }
-    if seen.contains("~") && export_to.len() > 1 {
-        report.error(at, "cannot export service entry to no one (~) and someone");
-    }
-}
-
-/// Istio's `protocol.Instance`, as `protocol.Parse` reads a port's protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    Tcp,
-    Udp,
-    Grpc,
-    GrpcWeb,
-    Http,
-    HttpProxy,
-    Http2,
-    Https,
-    Tls,
-    Mongo,
-    Redis,
-    MySql,
-    Unsupported,
-}
-
-impl Protocol {
-    /// Case-insensitive, as upstream; `""` and unknown names are `Unsupported`.
-    fn parse(s: &str) -> Self {
-        match s.to_ascii_lowercase().as_str() {
-            "tcp" => Self::Tcp,
-            "udp" => Self::Udp,
-            "grpc" => Self::Grpc,
-            "grpc-web" => Self::GrpcWeb,
-            "http" => Self::Http,
-            "http_proxy" => Self::HttpProxy,
-            "http2" => Self::Http2,
-            "https" => Self::Https,
-            "tls" => Self::Tls,
-            "mongo" => Self::Mongo,
-            "redis" => Self::Redis,
-            "mysql" => Self::MySql,
-            _ => Self::Unsupported,
-        }
-    }
-
-    fn is_http(self) -> bool {
-        matches!(self, Self::Http | Self::Http2 | Self::HttpProxy | Self::Grpc | Self::GrpcWeb)
-    }
-
-    fn is_tcp(self) -> bool {
-        matches!(self, Self::Tcp | Self::Https | Self::Tls | Self::Mongo | Self::Redis | Self::MySql)
-    }
-
-    fn is_tls(self) -> bool {
-        matches!(self, Self::Https | Self::Tls)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ip_subnets_follow_go_netip() {
-        for ok in ["10.0.0.1", "172.1.2.16/16", "2001:db8::/32", "::1", "fe80::1%eth0", "0.0.0.0/0"] {
-            assert!(validate_ip_subnet(ok).is_ok(), "{ok}");
-        }
-        for bad in
-            ["", "1.2.3", "01.2.3.4", "10.0.0.0/33", "10.0.0.0/08", "1.2.3.4/8/9", "fe80::1%", "a.b.c.d"]
-        {
-            assert!(validate_ip_subnet(bad).is_err(), "{bad}");
-        }
     }
 }

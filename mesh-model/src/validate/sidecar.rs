@@ -7,18 +7,22 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::common::Duration;
 use crate::networking::{
-    CaptureMode, ConnectionPoolSettings, H2UpgradePolicy, IstioEgressListener, IstioIngressListener,
-    OutboundTrafficPolicy, OutboundTrafficPolicyMode, ServerTlsMode, Sidecar, SidecarPort,
-    SidecarWorkloadSelector,
+    CaptureMode, IstioEgressListener, IstioIngressListener, OutboundTrafficPolicy, OutboundTrafficPolicyMode,
+    ServerTlsMode, Sidecar, SidecarPort, SidecarWorkloadSelector,
 };
-use crate::validate::common;
+use crate::registry::Protocol;
 
-use super::gateway::{
-    Protocol, UNIX_ADDRESS_PREFIX, non_empty, validate_ip_address,
-    validate_namespace_slash_wildcard_hostname, validate_tls_options, validate_unix_address,
-};
+use super::common::connection_pool::{PoolWording, validate_connection_pool};
+use super::common::destination::validate_destination;
+use super::common::dns::{is_dns1123_label, validate_fqdn};
+use super::common::host::validate_namespace_slash_wildcard_hostname;
+use super::common::ip::validate_ip_address;
+use super::common::non_empty;
+use super::common::ports::validate_port;
+use super::common::selector::{LabelValueLimit, check_selector_labels};
+use super::common::server_tls::validate_tls_options;
+use super::common::unix::{UNIX_ADDRESS_PREFIX, validate_unix_address};
 use super::{Path, Report};
 
 /// Checks a Sidecar; diagnostics go to `report`.
@@ -50,7 +54,8 @@ pub(crate) fn validate(r: &Sidecar, report: &mut Report) {
     }
 
     if let Some(pool) = &spec.inbound_connection_pool {
-        validate_connection_pool(pool, &spec_at.field("inboundConnectionPool"), report);
+        let pool_at = spec_at.field("inboundConnectionPool");
+        validate_connection_pool(pool, PoolWording::Sidecar, &pool_at, report);
     }
 
     validate_egress(&spec.egress, r.metadata.namespace(), &spec_at.field("egress"), report);
@@ -76,18 +81,7 @@ fn validate_workload_selector(selector: &SidecarWorkloadSelector, at: &Path<'_>,
             format!("workload selector may hold at most 256 labels, not {}", selector.labels.len()),
         );
     }
-    for (k, v) in &selector.labels {
-        let entry = labels.key(k);
-        if k.is_empty() {
-            report.error(&entry, format!("empty key is not supported in selector: \"={v}\""));
-        }
-        if k.contains('*') || v.contains('*') {
-            report.error(&entry, format!("wildcard is not supported in selector: \"{k}={v}\""));
-        }
-        if v.chars().count() > 63 {
-            report.error(&entry, format!("selector value for {k:?} must be at most 63 characters"));
-        }
-    }
+    check_selector_labels(&selector.labels, &labels, LabelValueLimit::Sidecar, report);
 }
 
 /// One ingress listener; `ports` collects the port numbers seen so far.
@@ -109,7 +103,7 @@ fn validate_ingress(l: &IstioIngressListener, at: &Path<'_>, ports: &mut HashSet
 
     // validateSidecarIngressPortAndBind
     validate_port_name_and_protocol(port, &port_at, report);
-    if let Err(e) = common::validate_port(number) {
+    if let Err(e) = validate_port(number) {
         report.error(&port_at.field("number"), e);
     }
     if !bind.is_empty()
@@ -179,7 +173,7 @@ fn validate_ingress(l: &IstioIngressListener, at: &Path<'_>, ports: &mut HashSet
 
     if let Some(pool) = &l.connection_pool {
         let pool_at = at.field("connectionPool");
-        validate_connection_pool(pool, &pool_at, report);
+        validate_connection_pool(pool, PoolWording::Sidecar, &pool_at, report);
         if pool.http.is_some() && !Protocol::parse(protocol).is_http() {
             report.warning(
                 &pool_at.field("http"),
@@ -196,7 +190,7 @@ fn validate_ingress(l: &IstioIngressListener, at: &Path<'_>, ports: &mut HashSet
 fn validate_port_name_and_protocol(port: &SidecarPort, port_at: &Path<'_>, report: &mut Report) {
     if let Some(name) = port.name.as_deref()
         && !name.is_empty()
-        && !common::is_dns1123_label(name)
+        && !is_dns1123_label(name)
     {
         report.error(&port_at.field("name"), format!("invalid port name: {name:?}"));
     }
@@ -378,7 +372,7 @@ fn validate_egress_port_bind_and_capture_mode(
             );
         }
     } else {
-        if let Err(e) = common::validate_port(number) {
+        if let Err(e) = validate_port(number) {
             report.error(&port_at.field("number"), e);
         }
         if !bind.is_empty()
@@ -430,106 +424,12 @@ fn validate_outbound_traffic_policy(p: &OutboundTrafficPolicy, at: &Path<'_>, re
         );
         return;
     }
-    let host_at = proxy_at.field("host");
-    if let Err(e) = common::validate_fqdn(&proxy.host) {
-        report.error(&host_at, e);
+    if let Err(e) = validate_fqdn(&proxy.host) {
+        report.error(&proxy_at.field("host"), e);
     }
-    let Some(port) = &proxy.port else {
+    if proxy.port.is_none() {
         report.error(&proxy_at.field("port"), "sidecar: egress_proxy port must be non-nil");
         return;
-    };
-    // validateDestination
-    if proxy.host == "*" {
-        report.error(&host_at, format!("invalid destination host {}", proxy.host));
-    } else if let Err(e) = common::validate_wildcard_domain(&proxy.host) {
-        report.error(&host_at, e);
     }
-    if let Some(subset) = proxy.subset.as_deref()
-        && !subset.is_empty()
-        && !common::is_dns1123_label(subset)
-    {
-        report.error(&proxy_at.field("subset"), format!("subset name is invalid: {subset}"));
-    }
-    let port_at = proxy_at.field("port");
-    if let Err(e) = common::validate_port(port.number.unwrap_or(0)) {
-        report.error(&port_at.field("number"), e);
-    }
-}
-
-/// `validateConnectionPool` (shared with DestinationRule's traffic policy in upstream).
-fn validate_connection_pool(pool: &ConnectionPoolSettings, at: &Path<'_>, report: &mut Report) {
-    if pool.http.is_none() && pool.tcp.is_none() {
-        report.error(at, "connection pool must have at least one field (http or tcp)");
-        return;
-    }
-    let negative = |report: &mut Report, at: &Path<'_>, field: &str, v: Option<i32>, what: &str| {
-        if let Some(v) = v
-            && v < 0
-        {
-            report.error(&at.field(field), format!("{what} must be non-negative, not {v}"));
-        }
-    };
-    let duration = |report: &mut Report, at: &Path<'_>, field: &str, d: &Option<Duration>| {
-        if let Some(d) = d
-            && let Err(e) = common::validate_duration(d)
-        {
-            report.error(&at.field(field), e);
-        }
-    };
-    if let Some(http) = &pool.http {
-        let h = at.field("http");
-        negative(
-            report,
-            &h,
-            "http1MaxPendingRequests",
-            http.http1_max_pending_requests,
-            "http1 max pending requests",
-        );
-        negative(report, &h, "http2MaxRequests", http.http2_max_requests, "http2 max requests");
-        negative(
-            report,
-            &h,
-            "maxRequestsPerConnection",
-            http.max_requests_per_connection,
-            "max requests per connection",
-        );
-        negative(report, &h, "maxRetries", http.max_retries, "max retries");
-        duration(report, &h, "idleTimeout", &http.idle_timeout);
-        if http.h2_upgrade_policy == Some(H2UpgradePolicy::Upgrade) && http.use_client_protocol == Some(true)
-        {
-            report.error(
-                &h.field("useClientProtocol"),
-                "use client protocol must not be true when H2UpgradePolicy is UPGRADE",
-            );
-        }
-        negative(report, &h, "maxConcurrentStreams", http.max_concurrent_streams, "max concurrent streams");
-        if let Some(ka) = &http.http2_keep_alive {
-            let ka_at = h.field("http2KeepAlive");
-            if ka.interval.is_none() {
-                report.error(&ka_at.field("interval"), "http2 keepalive interval is required");
-            }
-            duration(report, &ka_at, "interval", &ka.interval);
-            if ka.timeout.is_none() {
-                report.error(&ka_at.field("timeout"), "http2 keepalive timeout is required");
-            }
-            duration(report, &ka_at, "timeout", &ka.timeout);
-        }
-    }
-    if let Some(tcp) = &pool.tcp {
-        let t = at.field("tcp");
-        negative(report, &t, "maxConnections", tcp.max_connections, "max connections");
-        duration(report, &t, "connectTimeout", &tcp.connect_timeout);
-        duration(report, &t, "maxConnectionDuration", &tcp.max_connection_duration);
-        // An idle timeout below 1ms (truncated to 0ms) disables the timeout and is not checked.
-        if let Some(idle) = &tcp.idle_timeout
-            && idle.as_nanos() / 1_000_000 != 0
-        {
-            duration(report, &t, "idleTimeout", &tcp.idle_timeout);
-        }
-        if let Some(ka) = &tcp.tcp_keepalive {
-            let ka_at = t.field("tcpKeepalive");
-            duration(report, &ka_at, "time", &ka.time);
-            duration(report, &ka_at, "interval", &ka.interval);
-        }
-    }
+    validate_destination(proxy, &proxy_at, report);
 }

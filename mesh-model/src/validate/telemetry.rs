@@ -5,11 +5,12 @@
 //! (`targetRefs` at most 16, `reportingInterval` at least 1ms, a `REMOVE` tag override
 //! without `value`, a non-empty `formatter.value`, label values of at most 63 characters).
 
-use crate::common::{PolicyTargetReference, WorkloadSelector};
 use crate::telemetry::{
     AccessLogging, CustomTagType, MetricMatch, Metrics, ProviderRef, TagOperation, Telemetry, Tracing,
 };
 
+use super::common::selector::{LabelValueLimit, validate_workload_selector};
+use super::common::target_ref::{TargetRefWording, validate_one_of_selector_type, validate_target_ref};
 use super::{Path, Report};
 
 /// Checks a Telemetry; diagnostics go to `report`.
@@ -18,18 +19,12 @@ pub(crate) fn validate(r: &Telemetry, report: &mut Report) {
     let spec_path = root.field("spec");
     let spec = &r.spec;
 
-    validate_one_of_selector_type(
-        spec.selector.as_ref(),
-        spec.target_ref.as_ref(),
-        &spec.target_refs,
-        &spec_path,
-        report,
-    );
-    if let Some(selector) = &spec.selector {
-        validate_workload_selector(selector, &spec_path.field("selector"), report);
-    }
-    if let Some(target_ref) = &spec.target_ref {
-        validate_policy_target_reference(target_ref, &spec_path.field("targetRef"), report);
+    let wording = TargetRefWording::Telemetry;
+    let (selector, target_ref) = (spec.selector.as_ref(), spec.target_ref.as_ref());
+    validate_one_of_selector_type(selector, target_ref, &spec.target_refs, &spec_path, wording, report);
+    validate_workload_selector(selector, &spec_path.field("selector"), LabelValueLimit::Telemetry, report);
+    if let Some(target_ref) = target_ref {
+        validate_target_ref(target_ref, &spec_path.field("targetRef"), wording, report);
     }
     let refs_path = spec_path.field("targetRefs");
     if spec.target_refs.len() > 16 {
@@ -39,7 +34,7 @@ pub(crate) fn validate(r: &Telemetry, report: &mut Report) {
         );
     }
     for (i, target_ref) in spec.target_refs.iter().enumerate() {
-        validate_policy_target_reference(target_ref, &refs_path.index(i), report);
+        validate_target_ref(target_ref, &refs_path.index(i), wording, report);
     }
 
     let metrics_path = spec_path.field("metrics");
@@ -56,74 +51,6 @@ pub(crate) fn validate(r: &Telemetry, report: &mut Report) {
     let logging_path = spec_path.field("accessLogging");
     for (i, l) in spec.access_logging.iter().enumerate() {
         validate_access_logging(l, &logging_path.index(i), report);
-    }
-}
-
-/// Istio's `validateOneOfSelectorType`: at most one of `selector`, `targetRef`, `targetRefs`.
-fn validate_one_of_selector_type(
-    selector: Option<&WorkloadSelector>,
-    target_ref: Option<&PolicyTargetReference>,
-    target_refs: &[PolicyTargetReference],
-    spec: &Path<'_>,
-    report: &mut Report,
-) {
-    let set = usize::from(selector.is_some())
-        + usize::from(target_ref.is_some())
-        + usize::from(!target_refs.is_empty());
-    if set > 1 {
-        let at = if target_ref.is_some() { "targetRef" } else { "targetRefs" };
-        report.error(&spec.field(at), "only one of targetRefs or workloadSelector can be set");
-    }
-}
-
-/// Istio's `validateWorkloadSelector` and the CRD's `matchLabels` rules.
-fn validate_workload_selector(selector: &WorkloadSelector, at: &Path<'_>, report: &mut Report) {
-    let labels = at.field("matchLabels");
-    for (k, v) in &selector.match_labels {
-        let p = labels.key(k);
-        if k.is_empty() {
-            report.error(&p, format!("empty key is not supported in selector: \"{k}={v}\""));
-        }
-        if k.contains('*') || v.contains('*') {
-            report.error(&p, format!("wildcard is not supported in selector: \"{k}={v}\""));
-        }
-        if v.chars().count() > 63 {
-            report.error(&p, format!("label value {v:?} is longer than 63 characters"));
-        }
-    }
-    if selector.match_labels.is_empty() {
-        report.warning(at, "workload selector specified without labels");
-    }
-}
-
-/// Istio's `validatePolicyTargetReference`: a named, same-namespace Service, ServiceEntry,
-/// Gateway API Gateway or GatewayClass.
-fn validate_policy_target_reference(r: &PolicyTargetReference, at: &Path<'_>, report: &mut Report) {
-    if r.name.is_empty() {
-        report.error(&at.field("name"), "targetRef name must be set");
-    }
-    if r.namespace.as_deref().is_some_and(|ns| !ns.is_empty()) {
-        report.error(
-            &at.field("namespace"),
-            "targetRef namespace must not be set; cross namespace referencing is not supported",
-        );
-    }
-    let group = r.group.as_deref().unwrap_or("");
-    let canonical = if group.is_empty() { "core" } else { group };
-    let allowed = matches!(
-        (canonical, r.kind.as_str()),
-        ("core", "Service")
-            | ("networking.istio.io", "ServiceEntry")
-            | ("gateway.networking.k8s.io", "Gateway" | "GatewayClass")
-    );
-    if !allowed {
-        report.error(
-            &at.field("kind"),
-            format!(
-                "targetRef must be to one of core/Service, networking.istio.io/ServiceEntry, gateway.networking.k8s.io/Gateway, gateway.networking.k8s.io/GatewayClass but was {group}/{}",
-                r.kind
-            ),
-        );
     }
 }
 
@@ -545,7 +472,7 @@ mod cel {
                     qualified = false;
                 } else if qualified && matches!(self.peek(), Tok::Punct("{")) {
                     self.pos += 1;
-                    self.field_inits()?;
+                    self.inits(Self::field_entry)?;
                     shape = Shape::Other;
                     qualified = false;
                 } else {
@@ -583,7 +510,7 @@ mod cel {
                     Ok((Shape::Other, false))
                 }
                 Tok::Punct("{") => {
-                    self.map_inits()?;
+                    self.inits(Self::map_entry)?;
                     Ok((Shape::Other, false))
                 }
                 t => Err(format!("mismatched input {}", t.describe())),
@@ -608,14 +535,14 @@ mod cel {
             }
         }
 
-        fn map_inits(&mut self) -> Result<(), String> {
+        /// Map (`{k: v, ...}`) or message (`Name{f: v, ...}`) initializers after the `{`, up
+        /// to `}`, a trailing comma allowed; `entry` parses one `key: value`.
+        fn inits(&mut self, entry: fn(&mut Self) -> Result<(), String>) -> Result<(), String> {
             if self.eat("}") {
                 return Ok(());
             }
             loop {
-                self.expr()?;
-                self.expect(":")?;
-                self.expr()?;
+                entry(self)?;
                 if self.eat("}") {
                     return Ok(());
                 }
@@ -626,25 +553,23 @@ mod cel {
             }
         }
 
-        fn field_inits(&mut self) -> Result<(), String> {
-            if self.eat("}") {
-                return Ok(());
+        /// `expr: expr` in a map literal.
+        fn map_entry(&mut self) -> Result<(), String> {
+            self.expr()?;
+            self.expect(":")?;
+            self.expr()?;
+            Ok(())
+        }
+
+        /// `name: expr` in a message literal.
+        fn field_entry(&mut self) -> Result<(), String> {
+            match self.next() {
+                Tok::Ident(_) => {}
+                t => return Err(format!("expected a field name, found {}", t.describe())),
             }
-            loop {
-                match self.next() {
-                    Tok::Ident(_) => {}
-                    t => return Err(format!("expected a field name, found {}", t.describe())),
-                }
-                self.expect(":")?;
-                self.expr()?;
-                if self.eat("}") {
-                    return Ok(());
-                }
-                self.expect(",")?;
-                if self.eat("}") {
-                    return Ok(());
-                }
-            }
+            self.expect(":")?;
+            self.expr()?;
+            Ok(())
         }
     }
 

@@ -4,8 +4,7 @@
 //! (`virtualservice.go`, `validation.go`, `agent.ValidateHTTPRetry`), including the
 //! unreachable-rule and ineffective-match warnings.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv6Addr};
+use std::collections::BTreeMap;
 
 use crate::common::Percent;
 use crate::networking::{
@@ -15,7 +14,15 @@ use crate::networking::{
     StringMatch, TcpRoute, TlsMatchAttributes, TlsRoute, VirtualService, VirtualServiceSpec,
 };
 
-use super::common;
+use super::common::destination::validate_destination;
+use super::common::dns::{
+    check_dns1123_preconditions, is_dns1123_label, validate_fqdn, validate_wildcard_domain,
+};
+use super::common::export_to::{ExportToOwner, validate_export_to};
+use super::common::ip::{is_ip_address, validate_ip_subnet};
+use super::common::labels::validate_label_map;
+use super::common::ports::validate_port;
+use super::common::values::{validate_duration, validate_regex};
 use super::{Path, Report};
 
 /// The annotation Istio sets on VirtualServices it converts from the Gateway API.
@@ -92,12 +99,11 @@ pub(crate) fn validate(r: &VirtualService, report: &mut Report) {
     for (i, t) in vs.tcp.iter().enumerate() {
         validate_tcp_route(t, gateway_semantics, &tcp.index(i), report);
     }
-    validate_export_to(
-        r.metadata.namespace.as_deref().unwrap_or(""),
-        &vs.export_to,
-        &spec.field("exportTo"),
-        report,
-    );
+    // Without a namespace, `.` stands for `""` here (DestinationRule and ServiceEntry keep
+    // `.`), so `exportTo: [.]` is rejected; kept as it was written.
+    let namespace = r.metadata.namespace.as_deref().unwrap_or("");
+    let export_to = spec.field("exportTo");
+    validate_export_to(Some(namespace), &vs.export_to, ExportToOwner::VirtualService, &export_to, report);
 
     analyze_unreachable_http_rules(&vs.http, &http, report);
     let tcp_matches: Vec<Vec<L4MatchAttributes>> =
@@ -145,11 +151,11 @@ fn validate_hosts(
         let res = if applies_to_gateway {
             validate_wildcard_domain_for_gateway(is_sni_host(vs), host)
         } else {
-            common::validate_wildcard_domain(host)
+            validate_wildcard_domain(host)
         };
         match res {
             Err(e) => {
-                if !is_valid_ip_address(host) {
+                if !is_ip_address(host) {
                     report.error(&path.index(i), e);
                     all_valid = false;
                 }
@@ -181,12 +187,7 @@ fn validate_hosts(
 /// Istio's `ValidateWildcardDomainForVirtualServiceBoundToGateway`: as `ValidateWildcardDomain`,
 /// but SNI hosts may also be Istio's auto-generated `outbound_.<port>_._.<host>` names.
 fn validate_wildcard_domain_for_gateway(sni: bool, domain: &str) -> Result<(), String> {
-    if domain.len() > 255 {
-        return Err(format!("domain name {domain:?} too long (max 255)"));
-    }
-    if domain.is_empty() {
-        return Err("empty domain name not allowed".to_string());
-    }
+    check_dns1123_preconditions(domain)?;
     if sni && domain.starts_with("outbound_") {
         let format = "outbound_.<port>_._.<hostname>";
         let parts: Vec<&str> = domain.split('_').collect();
@@ -211,7 +212,7 @@ fn validate_wildcard_domain_for_gateway(sni: bool, domain: &str) -> Result<(), S
         }
         return Ok(());
     }
-    common::validate_wildcard_domain(domain)
+    validate_wildcard_domain(domain)
 }
 
 /// Istio's `host.Name.Matches`: either name covers the other (wildcards on both sides).
@@ -255,7 +256,7 @@ fn validate_gateway_names(names: &[String], gateway_semantics: bool, path: &Path
                     ),
                 );
             }
-            if let Err(e) = common::validate_fqdn(name) {
+            if let Err(e) = validate_fqdn(name) {
                 report.error(&p, e);
             }
             // Istio stops checking the remaining names here.
@@ -264,45 +265,12 @@ fn validate_gateway_names(names: &[String], gateway_semantics: bool, path: &Path
         if ns.is_empty() || gw.is_empty() {
             report.error(&p, format!("config namespace and gateway name cannot be empty in {name:?}"));
         }
-        if !common::is_dns1123_label(ns) {
+        if !is_dns1123_label(ns) {
             report.error(&p, format!("invalid value for namespace: {ns:?}"));
         }
-        if !common::is_dns1123_label(gw) && !gateway_semantics {
+        if !is_dns1123_label(gw) && !gateway_semantics {
             report.error(&p, format!("invalid value for gateway name: {gw:?}"));
         }
-    }
-}
-
-/// Istio's `validateExportTo` for a config object (not a ServiceEntry or selector DestinationRule).
-fn validate_export_to(namespace: &str, export_to: &[String], path: &Path<'_>, report: &mut Report) {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for (i, e) in export_to.iter().enumerate() {
-        let p = path.index(i);
-        let key = if e == "." { namespace } else { e.as_str() };
-        if seen.contains(key) {
-            if key != e {
-                report
-                    .error(&p, format!("duplicate entries in exportTo: . and current namespace {namespace}"));
-            } else {
-                report.error(&p, format!("duplicate entries in exportTo for entry {e}"));
-            }
-            continue;
-        }
-        let res = match key {
-            "." | "*" => Ok(()),
-            "~" => Err("exportTo ~ (none) is not allowed for Istio configuration objects".to_string()),
-            k if common::is_dns1123_label(k) => Ok(()),
-            _ => Err("only .,*, or a valid DNS 1123 label is allowed as exportTo entry".to_string()),
-        };
-        match res {
-            Ok(()) => {
-                seen.insert(key);
-            }
-            Err(m) => report.error(&p, m),
-        }
-    }
-    if seen.contains("*") && export_to.len() > 1 {
-        report.error(path, "cannot have both public (*) and non-public exportTo values for a resource");
     }
 }
 
@@ -363,9 +331,9 @@ fn validate_http_route(
         validate_http_rewrite(r, &path.field("rewrite"), report);
     }
     validate_authority_rewrite(h, path, report);
-    validate_http_route_destinations(&h.route, gateway_semantics, &path.field("route"), report);
+    validate_route_destinations(&h.route, gateway_semantics, &path.field("route"), report);
     if let Some(t) = &h.timeout
-        && let Err(e) = common::validate_duration(t)
+        && let Err(e) = validate_duration(t)
     {
         report.error(&path.field("timeout"), e);
     }
@@ -477,24 +445,16 @@ fn validate_http_match(m: &HttpMatchRequest, mp: &Path<'_>, report: &mut Report)
         }
     }
     if let Some(port) = m.port.filter(|p| *p != 0)
-        && let Err(e) = common::validate_port(port)
+        && let Err(e) = validate_port(port)
     {
         report.error(&mp.field("port"), e);
     }
-    validate_source_labels(&m.source_labels, &mp.field("sourceLabels"), report);
+    validate_label_map(&m.source_labels, &mp.field("sourceLabels"), report);
     validate_gateway_names(&m.gateways, false, &mp.field("gateways"), report);
     if let Some(ns) = m.source_namespace.as_deref().filter(|s| !s.is_empty())
-        && !common::is_dns1123_label(ns)
+        && !is_dns1123_label(ns)
     {
         report.error(&mp.field("sourceNamespace"), format!("sourceNamespace match {ns} is invalid"));
-    }
-}
-
-fn validate_source_labels(labels: &BTreeMap<String, String>, path: &Path<'_>, report: &mut Report) {
-    for (k, v) in labels {
-        if let Err(e) = common::validate_label_key(k).and_then(|()| common::validate_label_value(v)) {
-            report.error(&path.key(k), e);
-        }
     }
 }
 
@@ -525,7 +485,7 @@ fn validate_string_regex(re: &str, where_: &str) -> Result<(), String> {
     if re.len() > 1024 {
         return Err(format!("{where_:?}: regex is too large, max length allowed is 1024"));
     }
-    common::validate_regex(re).map_err(|e| {
+    validate_regex(re).map_err(|e| {
         format!("{where_:?}: {e}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)")
     })
 }
@@ -789,7 +749,7 @@ fn validate_cors_policy(c: &CorsPolicy, path: &Path<'_>, report: &mut Report) {
     }
     if let Some(max_age) = &c.max_age {
         let p = path.field("maxAge");
-        if let Err(e) = common::validate_duration(max_age) {
+        if let Err(e) = validate_duration(max_age) {
             report.error(&p, e);
         }
         if max_age.as_nanos() % 1_000_000_000 > 0 {
@@ -880,13 +840,13 @@ fn validate_fault(f: &HttpFaultInjection, path: &Path<'_>, report: &mut Report) 
         }
         match &d.delay {
             Some(DelayType::FixedDelay(x)) => {
-                if let Err(e) = common::validate_duration(x) {
+                if let Err(e) = validate_duration(x) {
                     report.error(&dp.field("fixedDelay"), e);
                 }
             }
             Some(DelayType::ExponentialDelay(x)) => {
                 let p = dp.field("exponentialDelay");
-                if let Err(e) = common::validate_duration(x) {
+                if let Err(e) = validate_duration(x) {
                     report.error(&p, e);
                 }
                 report.error(&p, "exponentialDelay not supported yet");
@@ -897,26 +857,6 @@ fn validate_fault(f: &HttpFaultInjection, path: &Path<'_>, report: &mut Report) 
 }
 
 // === destinations, mirrors ===
-
-/// Istio's `validateDestination`.
-fn validate_destination(d: &Destination, path: &Path<'_>, report: &mut Report) {
-    let hp = path.field("host");
-    if d.host == "*" {
-        report.error(&hp, format!("invalid destination host {}", d.host));
-    } else if let Err(e) = common::validate_wildcard_domain(&d.host) {
-        report.error(&hp, e);
-    }
-    if let Some(subset) = d.subset.as_deref().filter(|s| !s.is_empty())
-        && !common::is_dns1123_label(subset)
-    {
-        report.error(&path.field("subset"), format!("subset name is invalid: {subset}"));
-    }
-    if let Some(port) = &d.port
-        && let Err(e) = common::validate_port(port.number.unwrap_or(0))
-    {
-        report.error(&path.field("port").field("number"), e);
-    }
-}
 
 fn validate_http_mirrors(mirrors: &[HttpMirrorPolicy], path: &Path<'_>, report: &mut Report) {
     for (i, m) in mirrors.iter().enumerate() {
@@ -935,34 +875,45 @@ fn validate_http_mirrors(mirrors: &[HttpMirrorPolicy], path: &Path<'_>, report: 
     }
 }
 
-/// Istio's `validateHTTPRouteDestinations`.
-fn validate_http_route_destinations(
-    route: &[HttpRouteDestination],
-    gateway_semantics: bool,
-    path: &Path<'_>,
-    report: &mut Report,
-) {
-    let mut total: i32 = 0;
-    for (i, rd) in route.iter().enumerate() {
-        let p = path.index(i);
-        validate_headers(rd.headers.as_ref(), &p.field("headers"), report);
-        if !gateway_semantics {
-            validate_destination(&rd.destination, &p.field("destination"), report);
-        }
-        let w = rd.weight.unwrap_or(0);
-        if w < 0 {
-            report.error(&p.field("weight"), format!("weight {w} < 0"));
-        }
-        total = total.wrapping_add(w);
-    }
-    if route.len() > 1 && total == 0 {
-        report.error(path, "total destination weight = 0");
+/// A weighted destination of a route: HTTP routes' (which may carry header operations) or
+/// TLS and TCP routes'.
+trait WeightedDestination {
+    /// Where traffic goes.
+    fn destination(&self) -> &Destination;
+    /// The weight, unset as 0.
+    fn weight(&self) -> i32;
+    /// Header operations (HTTP routes only).
+    fn headers(&self) -> Option<&Headers> {
+        None
     }
 }
 
-/// Istio's `validateRouteDestinations` (TLS and TCP routes).
-fn validate_route_destinations(
-    route: &[RouteDestination],
+impl WeightedDestination for HttpRouteDestination {
+    fn destination(&self) -> &Destination {
+        &self.destination
+    }
+    fn weight(&self) -> i32 {
+        self.weight.unwrap_or(0)
+    }
+    fn headers(&self) -> Option<&Headers> {
+        self.headers.as_ref()
+    }
+}
+
+impl WeightedDestination for RouteDestination {
+    fn destination(&self) -> &Destination {
+        &self.destination
+    }
+    fn weight(&self) -> i32 {
+        self.weight.unwrap_or(0)
+    }
+}
+
+/// Istio's `validateHTTPRouteDestinations` and `validateRouteDestinations` (TLS and TCP
+/// routes): header operations, destinations (unless the Gateway API generated the route),
+/// weights not negative and, with several destinations, not all zero.
+fn validate_route_destinations<D: WeightedDestination>(
+    route: &[D],
     gateway_semantics: bool,
     path: &Path<'_>,
     report: &mut Report,
@@ -970,10 +921,11 @@ fn validate_route_destinations(
     let mut total: i32 = 0;
     for (i, rd) in route.iter().enumerate() {
         let p = path.index(i);
+        validate_headers(rd.headers(), &p.field("headers"), report);
         if !gateway_semantics {
-            validate_destination(&rd.destination, &p.field("destination"), report);
+            validate_destination(rd.destination(), &p.field("destination"), report);
         }
-        let w = rd.weight.unwrap_or(0);
+        let w = rd.weight();
         if w < 0 {
             report.error(&p.field("weight"), format!("weight {w} < 0"));
         }
@@ -1032,7 +984,7 @@ fn validate_http_redirect(
     }
     if let Some(RedirectPort::Port(p)) = r.port
         && p > 0
-        && let Err(e) = common::validate_port(p)
+        && let Err(e) = validate_port(p)
     {
         report.error(&path.field("port"), e);
     }
@@ -1140,7 +1092,7 @@ fn is_known_http_status(code: i64) -> bool {
 
 /// Istio's `agent.ValidateHTTPRetry`, shared by VirtualService retries and MeshConfig's
 /// `defaultHttpRetryPolicy`; `path` is the retry policy itself.
-pub(crate) fn validate_http_retry(r: &HttpRetry, path: &Path<'_>, report: &mut Report) {
+fn validate_http_retry(r: &HttpRetry, path: &Path<'_>, report: &mut Report) {
     let attempts = r.attempts.unwrap_or(0);
     let retry_on = r.retry_on.as_deref().unwrap_or("");
     if attempts < 0 {
@@ -1155,7 +1107,7 @@ pub(crate) fn validate_http_retry(r: &HttpRetry, path: &Path<'_>, report: &mut R
         );
     }
     if let Some(d) = &r.per_try_timeout
-        && let Err(e) = common::validate_duration(d)
+        && let Err(e) = validate_duration(d)
     {
         report.error(&path.field("perTryTimeout"), e);
     }
@@ -1169,7 +1121,7 @@ pub(crate) fn validate_http_retry(r: &HttpRetry, path: &Path<'_>, report: &mut R
         }
     }
     if let Some(d) = &r.backoff
-        && let Err(e) = common::validate_duration(d)
+        && let Err(e) = validate_duration(d)
     {
         report.error(&path.field("backoff"), e);
     }
@@ -1199,7 +1151,7 @@ fn validate_tls_route(
         }
         validate_subnets(&m.destination_subnets, &p.field("destinationSubnets"), report);
         validate_match_port(m.port, &p.field("port"), report);
-        validate_source_labels(&m.source_labels, &p.field("sourceLabels"), report);
+        validate_label_map(&m.source_labels, &p.field("sourceLabels"), report);
         validate_gateway_names(&m.gateways, false, &p.field("gateways"), report);
     }
     if t.route.is_empty() {
@@ -1214,10 +1166,10 @@ fn validate_sni_host(sni: &str, vs: &VirtualServiceSpec, path: &Path<'_>, report
     let res = if is_gateway(vs) {
         validate_wildcard_domain_for_gateway(true, sni)
     } else {
-        common::validate_wildcard_domain(sni)
+        validate_wildcard_domain(sni)
     };
     if let Err(e) = res {
-        if is_valid_ip_address(sni) {
+        if is_ip_address(sni) {
             report.warning(
                 path,
                 format!(
@@ -1247,7 +1199,7 @@ fn validate_tcp_route(t: &TcpRoute, gateway_semantics: bool, path: &Path<'_>, re
         let p = mp.index(j);
         validate_subnets(&m.destination_subnets, &p.field("destinationSubnets"), report);
         validate_match_port(m.port, &p.field("port"), report);
-        validate_source_labels(&m.source_labels, &p.field("sourceLabels"), report);
+        validate_label_map(&m.source_labels, &p.field("sourceLabels"), report);
         validate_gateway_names(&m.gateways, false, &p.field("gateways"), report);
     }
     if t.route.is_empty() {
@@ -1258,7 +1210,7 @@ fn validate_tcp_route(t: &TcpRoute, gateway_semantics: bool, path: &Path<'_>, re
 
 fn validate_match_port(port: Option<u32>, path: &Path<'_>, report: &mut Report) {
     if let Some(p) = port.filter(|p| *p != 0)
-        && let Err(e) = common::validate_port(p)
+        && let Err(e) = validate_port(p)
     {
         report.error(path, e);
     }
@@ -1270,39 +1222,6 @@ fn validate_subnets(subnets: &[String], path: &Path<'_>, report: &mut Report) {
             report.error(&path.index(i), e);
         }
     }
-}
-
-/// Go's `netip.ParseAddr`: IPv4 dotted decimal (no leading zeros) or IPv6, with an optional
-/// zone on IPv6 (`fe80::1%eth0`).
-fn is_valid_ip_address(s: &str) -> bool {
-    if s.parse::<IpAddr>().is_ok() {
-        return true;
-    }
-    match s.split_once('%') {
-        Some((addr, zone)) => !zone.is_empty() && addr.parse::<Ipv6Addr>().is_ok(),
-        None => false,
-    }
-}
-
-/// Istio's `agent.ValidateIPSubnet`: an address, or a CIDR prefix when the value has one `/`.
-fn validate_ip_subnet(s: &str) -> Result<(), String> {
-    if s.matches('/').count() == 1 {
-        let (addr, bits) = s.split_once('/').unwrap_or((s, ""));
-        let max = match addr.parse::<IpAddr>() {
-            Ok(IpAddr::V4(_)) => 32,
-            Ok(IpAddr::V6(_)) => 128,
-            Err(_) => return Err(format!("{s} is not a valid CIDR block")),
-        };
-        let digits_ok = !bits.is_empty()
-            && bits.len() <= 3
-            && bits.bytes().all(|c| c.is_ascii_digit())
-            && (bits == "0" || !bits.starts_with('0'));
-        if !digits_ok || bits.parse::<u32>().map_or(true, |b| b > max) {
-            return Err(format!("{s} is not a valid CIDR block"));
-        }
-        return Ok(());
-    }
-    if is_valid_ip_address(s) { Ok(()) } else { Err(format!("{s} is not a valid IP")) }
 }
 
 // === unreachable rules and ineffective matches (warnings) ===

@@ -4,15 +4,15 @@
 //! [`validate_entry`], as upstream's `validateWorkloadEntry` is.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, Ipv6Addr};
 
 use crate::networking::{WorkloadEntry, WorkloadEntrySpec};
 
-use super::common;
+use super::common::dns::validate_fqdn;
+use super::common::ip::is_ip_address;
+use super::common::labels::validate_istio_label;
+use super::common::ports::{validate_port, validate_port_name};
+use super::common::unix::{UNIX_ADDRESS_PREFIX, UnixAddressError, check_unix_address};
 use super::{Path, Report};
-
-/// The prefix marking an endpoint address as a Unix domain socket.
-pub(crate) const UNIX_ADDRESS_PREFIX: &str = "unix://";
 
 /// Checks a WorkloadEntry; diagnostics go to `report`.
 pub(crate) fn validate(r: &WorkloadEntry, report: &mut Report) {
@@ -51,8 +51,12 @@ pub(crate) fn validate_entry(
     let mut unix = false;
     if let Some(path) = addr.strip_prefix(UNIX_ADDRESS_PREFIX) {
         unix = true;
-        if let Err(e) = validate_unix_address(path) {
-            report.error(&address, e);
+        match check_unix_address(path) {
+            Ok(()) => {}
+            Err(UnixAddressError::Empty) => report.error(&address, "unix address must not be empty"),
+            Err(UnixAddressError::NotAbsoluteFile) => {
+                report.error(&address, format!("unix address {path:?} is not an absolute path to a file"))
+            }
         }
         if !we.ports.is_empty() {
             report.error(&ports, format!("unix endpoint {addr:?} must not include ports"));
@@ -60,7 +64,7 @@ pub(crate) fn validate_entry(
     } else if !addr.is_empty() && !is_ip_address(addr) {
         if !allow_fqdn {
             report.error(&address, format!("endpoint address {addr:?} is not a valid IP address"));
-        } else if common::validate_fqdn(addr).is_err() {
+        } else if validate_fqdn(addr).is_err() {
             report.error(&address, format!("endpoint address {addr:?} is not a valid FQDN or an IP address"));
         }
     }
@@ -98,7 +102,7 @@ pub(crate) fn validate_endpoint_ports(
         if let Err(e) = validate_port_name(name) {
             report.error(&p, e);
         }
-        if let Err(e) = common::validate_port(port) {
+        if let Err(e) = validate_port(port) {
             report.error(&p, e);
         }
     }
@@ -107,40 +111,8 @@ pub(crate) fn validate_endpoint_ports(
 /// The endpoint's labels, as Istio's `labels.Instance.Validate`.
 pub(crate) fn validate_endpoint_labels(we: &WorkloadEntrySpec, labels: &Path<'_>, report: &mut Report) {
     for (k, v) in &we.labels {
-        if let Err(e) = common::validate_istio_label(k, v) {
+        if let Err(e) = validate_istio_label(k, v) {
             report.error(&labels.key(k), e);
         }
     }
-}
-
-/// A port name must be a DNS-1123 label (Istio's `ValidatePortName`).
-pub(crate) fn validate_port_name(name: &str) -> Result<(), String> {
-    if common::is_dns1123_label(name) {
-        Ok(())
-    } else {
-        Err(format!("invalid port name {name:?}: must be a DNS-1123 label"))
-    }
-}
-
-/// The path of a `unix://` address (Istio's `ValidateUnixAddress`): an abstract socket
-/// (`@name`) or an absolute path to a file.
-pub(crate) fn validate_unix_address(path: &str) -> Result<(), String> {
-    if path.is_empty() {
-        return Err("unix address must not be empty".to_string());
-    }
-    if path.starts_with('@') {
-        return Ok(());
-    }
-    if !path.starts_with('/') || path.ends_with('/') {
-        return Err(format!("unix address {path:?} is not an absolute path to a file"));
-    }
-    Ok(())
-}
-
-/// An IPv4 or IPv6 address, IPv6 optionally with a `%zone` (Go's `netip.ParseAddr`).
-pub(crate) fn is_ip_address(s: &str) -> bool {
-    if let Some((ip, zone)) = s.split_once('%') {
-        return !zone.is_empty() && ip.parse::<Ipv6Addr>().is_ok();
-    }
-    s.parse::<IpAddr>().is_ok()
 }

@@ -5,8 +5,10 @@
 
 use crate::networking::{HealthCheckMethod, ReadinessProbe, WorkloadEntrySpec, WorkloadGroup};
 
-use super::common;
-use super::workload_entry::UNIX_ADDRESS_PREFIX;
+use super::common::labels::validate_istio_label;
+use super::common::ports::validate_port;
+use super::common::unix::UNIX_ADDRESS_PREFIX;
+use super::common::values::check_non_negative;
 use super::{Path, Report};
 
 /// Checks a WorkloadGroup; diagnostics go to `report`.
@@ -27,7 +29,7 @@ pub(crate) fn validate(r: &WorkloadGroup, report: &mut Report) {
         let labels = metadata.field("labels");
         let mut bad = false;
         for (k, v) in &meta.labels {
-            if let Err(e) = common::validate_istio_label(k, v) {
+            if let Err(e) = validate_istio_label(k, v) {
                 report.error(&labels.key(k), format!("invalid labels: {e}"));
                 bad = true;
             }
@@ -68,16 +70,12 @@ fn validate_probe(probe: &ReadinessProbe, at: &Path<'_>, report: &mut Report) {
         ("successThreshold", probe.success_threshold),
         ("failureThreshold", probe.failure_threshold),
     ] {
-        if let Some(v) = value
-            && v < 0
-        {
-            report.error(&at.field(name), format!("{name} must be non-negative, got {v}"));
-        }
+        check_non_negative(value, name, &at.field(name), report);
     }
     match &probe.health_check_method {
         Some(HealthCheckMethod::HttpGet(h)) => {
             let http = at.field("httpGet");
-            if let Err(e) = common::validate_port(h.port) {
+            if let Err(e) = validate_port(h.port) {
                 report.error(&http.field("port"), e);
             }
             if let Some(s) = h.scheme.as_deref()
@@ -96,7 +94,7 @@ fn validate_probe(probe: &ReadinessProbe, at: &Path<'_>, report: &mut Report) {
             }
         }
         Some(HealthCheckMethod::TcpSocket(t)) => {
-            if let Err(e) = common::validate_port(t.port) {
+            if let Err(e) = validate_port(t.port) {
                 report.error(&at.field("tcpSocket").field("port"), e);
             }
         }

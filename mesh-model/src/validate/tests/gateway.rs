@@ -477,6 +477,36 @@ spec:
 "#,
         Valid,
     ),
+    (
+        "istio agent ValidateIPAddress (Go netip.ParseAddr): an IPv6 bind may carry a zone",
+        r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar.com], bind: "fe80::1%eth0"}]
+"#,
+        Valid,
+    ),
+    (
+        "istio agent ValidateIPAddress (Go netip.ParseAddr): IPv4 with leading zeros is not an IP",
+        r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [foo.bar.com], bind: "01.2.3.4"}]
+"#,
+        ErrorAt("spec.servers[0].bind"),
+    ),
+    (
+        "istio validation.go ValidateUnixAddress: a unix bind must be an absolute path",
+        r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  servers: [{port: {number: 0, name: uds, protocol: HTTP}, hosts: [foo.bar.com], bind: "unix://relative/sock"}]
+"#,
+        ErrorAt("spec.servers[0].bind"),
+    ),
 ];
 
 #[test]

@@ -705,6 +705,34 @@ spec:
 "#,
         ErrorAt("spec.exportTo[1]"),
     ),
+    (
+        "istio agent ValidateIPSubnet (Go netip.ParsePrefix): an IPv6 zone cannot be in a prefix",
+        r#"apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: se, namespace: default}
+spec:
+  hosts: [foo.bar.com]
+  addresses: ["fe80::1%eth0/64"]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 10.0.0.1}]
+"#,
+        ErrorAt("spec.addresses[0]"),
+    ),
+    (
+        "istio agent ValidateIPSubnet: a value with two slashes is checked as an address",
+        r#"apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: se, namespace: default}
+spec:
+  hosts: [foo.bar.com]
+  addresses: ["10.0.0.0/8/9"]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 10.0.0.1}]
+"#,
+        ErrorAt("spec.addresses[0]"),
+    ),
 ];
 
 #[test]

@@ -745,6 +745,32 @@ spec:
 "#,
         ErrorAt("spec.ingress[0].port.name"),
     ),
+    (
+        "istio validation.go validateDestination: sidecar egress proxy subset must be a DNS-1123 label",
+        r#"apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata:
+  name: foo
+  namespace: bar
+spec:
+  outboundTrafficPolicy: {mode: ALLOW_ANY, egressProxy: {host: foo.bar, subset: "Bad_Subset", port: {number: 5000}}}
+  egress: [{hosts: ["*/*"]}]
+"#,
+        ErrorAt("spec.outboundTrafficPolicy.egressProxy.subset"),
+    ),
+    (
+        "istio validation.go validateDestination: sidecar egress proxy port number out of range",
+        r#"apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata:
+  name: foo
+  namespace: bar
+spec:
+  outboundTrafficPolicy: {mode: ALLOW_ANY, egressProxy: {host: foo.bar, port: {number: 70000}}}
+  egress: [{hosts: ["*/*"]}]
+"#,
+        ErrorAt("spec.outboundTrafficPolicy.egressProxy.port.number"),
+    ),
 ];
 
 #[test]

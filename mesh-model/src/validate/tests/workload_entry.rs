@@ -157,6 +157,26 @@ spec:
 "#,
         Valid,
     ),
+    (
+        "istio validation.go ValidateUnixAddress: a unix endpoint address must be an absolute path to a file",
+        r#"apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: we, namespace: default}
+spec:
+  address: "unix:///var/run/dir/"
+"#,
+        ErrorAt("spec.address"),
+    ),
+    (
+        "istio netutil.IsValidIPAddress (Go netip.ParseAddr): an IPv6 endpoint address may carry a zone",
+        r#"apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: we, namespace: default}
+spec:
+  address: "fe80::1%eth0"
+"#,
+        Valid,
+    ),
 ];
 
 #[test]
