@@ -5,6 +5,9 @@
 //!
 //! Skips, with a note, when the corpus is not beside the checkout.
 
+// Test helpers may panic: a panic here is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,9 @@
 //!   (to JSON and to YAML) and loading that again gives an equal value;
 //! - the loader never panics, whatever the bytes.
 
+// Test helpers may panic: a panic here is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use mesh_model::load::{LoadOptions, load_str};
 use mesh_model::{Kind, Resource, kube, networking, security, telemetry};
 use proptest::prelude::*;

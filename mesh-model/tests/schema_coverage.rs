@@ -4,6 +4,9 @@
 //! Reads the shared corpus beside the repository; skips (with a note) when it is absent, as
 //! in a fresh clone outside CI.
 
+// Test helpers may panic: a panic here is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use mesh_model::{networking, security, telemetry};

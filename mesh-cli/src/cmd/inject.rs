@@ -1,13 +1,138 @@
-//! `meshctl inject` (being built).
+//! `meshctl inject`: sidecar injection as Istio's webhook performs it. An AdmissionReview in,
+//! the AdmissionReview response with its JSON Patch out.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use mesh_kube::inject::{InjectValues, InjectorConfig, admission_response, decide, diff, inject_pod};
+use serde_json::Value;
 
 use crate::Answer;
 use crate::config::CliError;
+use crate::output::{Format, print_json};
 
 /// Arguments of `meshctl inject`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct Args {}
+pub(crate) struct Args {
+    /// The AdmissionReview (JSON) the API server sends; `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    review: PathBuf,
+    /// A label of the pod's namespace (repeatable). When given, the webhook configuration's
+    /// namespace selectors are checked too; without, the webhook is taken as called.
+    #[arg(long = "namespace-label", value_name = "KEY=VALUE")]
+    namespace_labels: Vec<String>,
+    /// The injector's settings (JSON: policy, neverInjectSelector, alwaysInjectSelector,
+    /// revision, enableNamespacesByDefault).
+    #[arg(long, value_name = "FILE")]
+    injector_config: Option<PathBuf>,
+    /// The template values (JSON: hub, tag, revision, cni, nativeSidecar, capture, ...).
+    #[arg(long, value_name = "FILE")]
+    values: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: Format,
+}
+
+pub(crate) fn read_json(path: &PathBuf, what: &str) -> Result<Value, CliError> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| CliError(format!("cannot read stdin: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| CliError(format!("{}: the {what} is not valid JSON: {e}", path.display())))
+}
+
+pub(crate) fn parse_pairs(pairs: &[String], flag: &str) -> Result<BTreeMap<String, String>, CliError> {
+    pairs
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| CliError(format!("{flag} {p:?} is not KEY=VALUE")))
+        })
+        .collect()
+}
+
+fn typed<T: serde::de::DeserializeOwned + Default>(
+    path: &Option<PathBuf>,
+    what: &str,
+) -> Result<T, CliError> {
+    match path {
+        None => Ok(T::default()),
+        Some(p) => serde_json::from_value(read_json(p, what)?)
+            .map_err(|e| CliError(format!("{}: the {what} does not parse: {e}", p.display()))),
+    }
+}
 
 /// Runs `meshctl inject`.
-pub(crate) fn run(_args: &Args) -> Result<Answer, CliError> {
-    Err(CliError("meshctl inject is not available in this build".to_string()))
+pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
+    let review = read_json(&args.review, "AdmissionReview")?;
+    let cfg: InjectorConfig = typed(&args.injector_config, "injector config")?;
+    let values: InjectValues = typed(&args.values, "values file")?;
+    let pod = &review["request"]["object"];
+    if !pod.is_object() {
+        return Err(CliError(format!(
+            "{}: the AdmissionReview has no pod at request.object",
+            args.review.display()
+        )));
+    }
+    let namespace = pod["metadata"]["namespace"]
+        .as_str()
+        .or_else(|| review["request"]["namespace"].as_str())
+        .unwrap_or("default")
+        .to_string();
+    let str_map = |v: &Value| -> BTreeMap<String, String> {
+        v.as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+            .unwrap_or_default()
+    };
+    let labels = str_map(&pod["metadata"]["labels"]);
+    let annotations = str_map(&pod["metadata"]["annotations"]);
+    let host_network = pod["spec"]["hostNetwork"].as_bool().unwrap_or(false);
+    let mut decision = if args.namespace_labels.is_empty() {
+        let (inject, reason) = mesh_kube::inject::decision::inject_required(
+            &cfg,
+            &namespace,
+            &labels,
+            &annotations,
+            host_network,
+        );
+        mesh_kube::inject::Decision { inject, webhook: None, reason }
+    } else {
+        let ns_labels = parse_pairs(&args.namespace_labels, "--namespace-label")?;
+        decide(&cfg, &namespace, &ns_labels, &labels, &annotations, host_network)
+    };
+    let patch = if decision.inject {
+        let injected =
+            inject_pod(pod, &values).map_err(|e| CliError(format!("{}: {e}", args.review.display())))?;
+        Some(diff(pod, &injected))
+    } else {
+        None
+    };
+    let response = admission_response(&review, patch.as_ref());
+    match args.output {
+        Format::Json => print_json(&response),
+        Format::Text => {
+            let why = serde_json::to_value(decision.reason).unwrap_or(Value::Null);
+            println!(
+                "{}: {} ({})",
+                namespace,
+                if decision.inject { "inject" } else { "no injection" },
+                why.as_str().unwrap_or("")
+            );
+            if let Some(w) = decision.webhook.take() {
+                println!("webhook: {w}");
+            }
+            if let Some(p) = &patch {
+                for op in p.as_array().into_iter().flatten() {
+                    println!("{} {}", op["op"].as_str().unwrap_or(""), op["path"].as_str().unwrap_or(""));
+                }
+            }
+        }
+    }
+    Ok(if decision.inject { Answer::Positive } else { Answer::Negative })
 }

@@ -1,0 +1,42 @@
+//! Sidecar injection as Istio's webhook performs it: whether a pod gets a sidecar
+//! ([`decision`]), what the injected pod looks like ([`template`]) and the JSON Patch and
+//! AdmissionReview response that carry it ([`patch`]).
+//!
+//! The pod is handled as JSON (`serde_json::Value`): the AdmissionReview carries it raw, and
+//! the patch must preserve every field, including those the typed model leaves out.
+
+pub mod decision;
+pub mod patch;
+pub mod template;
+
+pub use decision::{Decision, DecisionReason, InjectionPolicy, InjectorConfig, decide};
+pub use patch::{admission_response, apply, diff};
+pub use template::{InjectValues, inject_pod};
+
+/// Why an injection request could not be answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InjectError {
+    /// The AdmissionReview lacks `request.object`, or it is not a Pod object.
+    #[error("the AdmissionReview has no pod at request.object: {0}")]
+    NoPod(String),
+    /// A capture annotation is invalid, such as `traffic.sidecar.istio.io/includeInboundPorts: "http"`.
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
+    /// A resource annotation is not a Kubernetes quantity: `"100m"` is valid, `"lots"` is not.
+    #[error("annotation {annotation} is {value:?}, which is not a Kubernetes quantity such as 100m or 128Mi")]
+    InvalidQuantity {
+        /// The annotation, such as `sidecar.istio.io/proxyCPU`.
+        annotation: String,
+        /// Its value.
+        value: String,
+    },
+    /// A JSON Patch operation cannot be applied (bad path, missing target).
+    #[error("the JSON Patch operation at {path} cannot be applied: {reason}")]
+    Patch {
+        /// The operation's path.
+        path: String,
+        /// Why it failed.
+        reason: String,
+    },
+}

@@ -1,0 +1,144 @@
+use serde_json::json;
+
+use super::*;
+
+fn pod(annotations: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "reviews-v1-abc", "namespace": "default",
+                     "labels": {"app": "reviews", "version": "v1"}, "annotations": annotations},
+        "spec": {"containers": [{"name": "reviews", "image": "reviews:v1",
+                                  "ports": [{"containerPort": 9080, "protocol": "TCP"}]}]}
+    })
+}
+
+// istio injection-template.yaml "resources": annotations replace the mesh default wholesale.
+#[test]
+fn resource_annotations_replace_defaults() {
+    let out = inject_pod(
+        &pod(json!({"sidecar.istio.io/proxyCPU": "200m", "sidecar.istio.io/proxyMemoryLimit": "1Gi"})),
+        &InjectValues::default(),
+    )
+    .unwrap();
+    let proxy = &out["spec"]["containers"][1];
+    assert_eq!(proxy["resources"], json!({"requests": {"cpu": "200m"}, "limits": {"memory": "1Gi"}}));
+    let init = &out["spec"]["initContainers"][0];
+    assert_eq!(init["resources"], proxy["resources"]);
+    let def = inject_pod(&pod(json!({})), &InjectValues::default()).unwrap();
+    assert_eq!(def["spec"]["containers"][1]["resources"]["requests"]["cpu"], "100m");
+}
+
+#[test]
+fn bad_quantity_is_an_error() {
+    let err =
+        inject_pod(&pod(json!({"sidecar.istio.io/proxyCPU": "lots"})), &InjectValues::default()).unwrap_err();
+    assert_eq!(
+        err,
+        InjectError::InvalidQuantity { annotation: "sidecar.istio.io/proxyCPU".into(), value: "lots".into() }
+    );
+    for q in ["100m", "1", "1.5", "128Mi", "1e3", "2Gi"] {
+        assert!(is_quantity(q), "{q}");
+    }
+    for q in ["", "m", "1.2.3", "10x", "Mi"] {
+        assert!(!is_quantity(q), "{q}");
+    }
+}
+
+// istio injection-template.yaml istio-init args, with the chart's default values.
+#[test]
+fn init_container_args_follow_the_template() {
+    let out = inject_pod(
+        &pod(json!({"traffic.sidecar.istio.io/excludeOutboundPorts": "5432", "traffic.sidecar.istio.io/excludeInterfaces": "eth9"})),
+        &InjectValues::default(),
+    )
+    .unwrap();
+    let args: Vec<&str> = out["spec"]["initContainers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        args,
+        [
+            "istio-iptables",
+            "-p",
+            "15001",
+            "-z",
+            "15006",
+            "-u",
+            "1337",
+            "-m",
+            "REDIRECT",
+            "-i",
+            "*",
+            "-x",
+            "",
+            "-b",
+            "*",
+            "-d",
+            "15090,15021,15020",
+            "-o",
+            "5432",
+            "-c",
+            "eth9",
+            "--log_output_level=default:info"
+        ]
+    );
+    let sc = &out["spec"]["initContainers"][0]["securityContext"];
+    assert_eq!(sc["capabilities"]["add"], json!(["NET_ADMIN", "NET_RAW"]));
+    assert_eq!(sc["runAsUser"], 0);
+}
+
+#[test]
+fn tproxy_runs_proxy_as_root_with_net_admin() {
+    let out =
+        inject_pod(&pod(json!({"sidecar.istio.io/interceptionMode": "TPROXY"})), &InjectValues::default())
+            .unwrap();
+    let sc = &out["spec"]["containers"][1]["securityContext"];
+    assert_eq!(sc["runAsUser"], 0);
+    assert_eq!(sc["runAsGroup"], 1337);
+    assert_eq!(sc["capabilities"]["add"], json!(["NET_ADMIN"]));
+}
+
+#[test]
+fn interception_none_has_no_init_container() {
+    let out =
+        inject_pod(&pod(json!({"sidecar.istio.io/interceptionMode": "NONE"})), &InjectValues::default())
+            .unwrap();
+    assert!(out["spec"].get("initContainers").is_none());
+}
+
+#[test]
+fn metadata_and_status_annotation() {
+    let out = inject_pod(&pod(json!({})), &InjectValues::default()).unwrap();
+    let md = &out["metadata"];
+    assert_eq!(md["labels"]["security.istio.io/tlsMode"], "istio");
+    assert_eq!(md["labels"]["service.istio.io/canonical-name"], "reviews");
+    assert_eq!(md["labels"]["service.istio.io/canonical-revision"], "v1");
+    assert_eq!(md["annotations"]["kubectl.kubernetes.io/default-container"], "reviews");
+    assert_eq!(md["annotations"]["istio.io/rev"], "default");
+    assert_eq!(md["annotations"]["prometheus.io/port"], "15020");
+    let status: Value = serde_json::from_str(md["annotations"][STATUS_ANNOTATION].as_str().unwrap()).unwrap();
+    assert_eq!(status["initContainers"], json!(["istio-init"]));
+    assert_eq!(status["containers"], json!(["istio-proxy"]));
+    assert_eq!(status["revision"], "default");
+}
+
+#[test]
+fn native_sidecar_goes_first_in_init_containers() {
+    let values = InjectValues { native_sidecar: true, ..InjectValues::default() };
+    let out = inject_pod(&pod(json!({})), &values).unwrap();
+    let inits = out["spec"]["initContainers"].as_array().unwrap();
+    assert_eq!(inits[0]["name"], "istio-init");
+    assert_eq!(inits[1]["name"], "istio-proxy");
+    assert_eq!(inits[1]["restartPolicy"], "Always");
+    assert_eq!(out["spec"]["containers"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn workload_name_drops_the_template_hash() {
+    let p = json!({"metadata": {"generateName": "reviews-v1-5d8f-", "labels": {"pod-template-hash": "5d8f"},
+        "ownerReferences": [{"kind": "ReplicaSet", "name": "reviews-v1-5d8f", "controller": true}]}});
+    assert_eq!(workload_name(&p), "reviews-v1");
+}
