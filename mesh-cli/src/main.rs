@@ -41,6 +41,8 @@ enum Command {
     Registry(cmd::registry::Args),
     /// The route decision for one request.
     Route(cmd::route::Args),
+    /// Route, authorization and mTLS for one request, with a readable trace of why.
+    Explain(cmd::explain::Args),
     /// Sidecar injection: an AdmissionReview in, its response with the JSON Patch out.
     Inject(cmd::inject::Args),
     /// The traffic-capture rules (iptables or nftables) for a pod.
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Mtls(args) => cmd::mtls::run(&args),
         Command::Registry(args) => cmd::registry::run(&args),
         Command::Route(args) => cmd::route::run(&args),
+        Command::Explain(args) => cmd::explain::run(&args),
         Command::Inject(args) => cmd::inject::run(&args),
         Command::Capture(args) => cmd::capture::run(&args),
         Command::Metrics(args) => cmd::metrics::run(&args),

@@ -3,6 +3,7 @@
 pub(crate) mod authz;
 pub(crate) mod ca;
 pub(crate) mod capture;
+pub(crate) mod explain;
 pub(crate) mod hpa;
 pub(crate) mod inject;
 pub(crate) mod lb;
