@@ -6,11 +6,11 @@
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use mesh_routing::lb::hash::xx_hash64;
 use mesh_routing::lb::priority::{HostCounts, PrioritySummary};
 use mesh_routing::lb::ring_hash::RingConfig;
-use mesh_routing::lb::{MaglevTable, PriorityLoad, PriorityParams, RingHash, RoundRobin};
+use mesh_routing::lb::{MaglevBuilder, MaglevTable, PriorityLoad, PriorityParams, RingHash, RoundRobin};
 
 fn hosts(n: usize) -> Vec<(String, f64)> {
     (0..n)
@@ -62,6 +62,34 @@ fn maglev_build(c: &mut Criterion) {
             b.iter(|| naive_maglev(black_box(h), 65_537))
         });
     }
+    g.finish();
+}
+
+/// Rebuilding after one host changes: the incremental builder (one host rehashed, table
+/// refilled) against a full build of the same list, and the hashing-and-sorting part alone.
+fn maglev_rebuild(c: &mut Criterion) {
+    let mut g = c.benchmark_group("maglev_rebuild");
+    let n = 1000;
+    let h = hosts(n);
+    let w = 1.0 / (n - 1) as f64;
+    let rest: Vec<(String, f64)> = h[1..].iter().map(|(k, _)| (k.clone(), w)).collect();
+    g.bench_function("full_build_remove_one_1000", |b| {
+        b.iter(|| MaglevTable::build(black_box(&rest), w, 65_537))
+    });
+    let base = MaglevBuilder::new(&h, 65_537).expect("prime");
+    g.bench_function("incremental_remove_one_1000", |b| {
+        b.iter_batched(
+            || base.clone(),
+            |mut builder| {
+                builder.remove(0).expect("in range");
+                builder.build(w)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("prepare_hash_and_sort_1000", |b| {
+        b.iter(|| MaglevBuilder::new(black_box(&h), 65_537))
+    });
     g.finish();
 }
 
@@ -126,5 +154,5 @@ fn priority_load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, maglev_build, ring_build, lb_pick, priority_load);
+criterion_group!(benches, maglev_build, maglev_rebuild, ring_build, lb_pick, priority_load);
 criterion_main!(benches);

@@ -44,4 +44,13 @@ pub enum LbError {
         /// The maximum ejection time in milliseconds.
         max_ms: u64,
     },
+    /// An incremental builder was asked for a host index past its host list. Valid: index 2
+    /// of 3 hosts; invalid: index 3 of 3 hosts.
+    #[error("host index {index} is out of range for a list of {len} hosts")]
+    HostIndexOutOfRange {
+        /// The index given.
+        index: usize,
+        /// The number of hosts.
+        len: usize,
+    },
 }

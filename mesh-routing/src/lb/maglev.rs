@@ -4,13 +4,17 @@
 
 use super::error::LbError;
 use super::hash::{FastMod, xx_hash64};
+use fill::Permutation;
+
+mod builder;
+mod fill;
+
+pub use builder::MaglevBuilder;
 
 /// Envoy's default Maglev table size.
 pub const DEFAULT_TABLE_SIZE: u64 = 65_537;
 /// The largest table size Envoy accepts (`MaglevLbConfig.table_size`, `lte: 5000011`).
 pub const MAX_TABLE_SIZE: u64 = 5_000_011;
-
-const EMPTY: u32 = u32::MAX;
 
 /// A built Maglev lookup table. Slots hold indices into the host list it was built from.
 ///
@@ -41,53 +45,30 @@ impl MaglevTable {
         table_size: u64,
     ) -> Result<Self, LbError> {
         check_table_size(table_size)?;
+        let size = table_size as u32;
         let modulo = FastMod::new(table_size);
+        let skip_mod = FastMod::new(table_size - 1);
         let mut sorted: Vec<usize> = (0..hosts.len()).filter(|&i| hosts[i].1 > 0.0).collect();
         sorted.sort_by(|&a, &b| hosts[a].0.as_ref().cmp(hosts[b].0.as_ref()).then(a.cmp(&b)));
-        if sorted.is_empty() || max_weight.is_nan() || max_weight <= 0.0 {
-            return Ok(Self { size: table_size, modulo, table: Vec::new(), hosts: hosts.len() });
-        }
-        let skip_mod = FastMod::new(table_size - 1);
-        let mut entries: Vec<BuildEntry> = sorted
+        let permutations: Vec<Permutation> = sorted
             .iter()
             .map(|&i| {
-                let key = hosts[i].0.as_ref();
-                BuildEntry {
-                    pos: modulo.reduce(xx_hash64(key, 0)),
-                    skip: skip_mod.reduce(xx_hash64(key, 1)) + 1,
-                    weight: hosts[i].1,
-                    target: 0.0,
-                    host: i as u32,
-                }
+                let (offset, skip) = offset_and_skip(hosts[i].0.as_ref(), &modulo, &skip_mod);
+                Permutation { offset, skip, weight: hosts[i].1, host: i as u32 }
             })
             .collect();
-        let size = table_size as usize;
-        let mut table = vec![EMPTY; size];
-        // Probing reads a bitmap (8 KB for 65,537 slots, so it stays in L1) rather than the
-        // table itself.
-        let mut occupied = vec![0u64; size.div_ceil(64)];
-        let mut filled = 0usize;
-        let mut iteration: u32 = 1;
-        while filled < size {
-            for e in entries.iter_mut() {
-                if filled >= size {
-                    break;
-                }
-                if f64::from(iteration) * e.weight < e.target {
-                    continue;
-                }
-                e.target += max_weight;
-                while occupied[(e.pos >> 6) as usize] & (1 << (e.pos & 63)) != 0 {
-                    e.advance(table_size);
-                }
-                occupied[(e.pos >> 6) as usize] |= 1 << (e.pos & 63);
-                table[e.pos as usize] = e.host;
-                e.advance(table_size);
-                filled += 1;
-            }
-            iteration = iteration.wrapping_add(1);
-        }
-        Ok(Self { size: table_size, modulo, table, hosts: hosts.len() })
+        Ok(Self::from_permutations(&permutations, max_weight, size, hosts.len()))
+    }
+
+    /// Fills the table from hosts already sorted by key and hashed; `size` is a checked prime.
+    fn from_permutations(permutations: &[Permutation], max_weight: f64, size: u32, hosts: usize) -> Self {
+        let modulo = FastMod::new(u64::from(size));
+        let table = if permutations.is_empty() || max_weight.is_nan() || max_weight <= 0.0 {
+            Vec::new()
+        } else {
+            fill::fill(permutations, max_weight, size)
+        };
+        Self { size: u64::from(size), modulo, table, hosts }
     }
 
     /// The number of slots.
@@ -127,23 +108,10 @@ impl MaglevTable {
     }
 }
 
-struct BuildEntry {
-    pos: u64,
-    skip: u64,
-    weight: f64,
-    target: f64,
-    host: u32,
-}
-
-impl BuildEntry {
-    /// The next value of the permutation `(offset + skip * next) % M`, computed by addition.
-    #[inline]
-    fn advance(&mut self, m: u64) {
-        self.pos += self.skip;
-        if self.pos >= m {
-            self.pos -= m;
-        }
-    }
+/// A host's permutation of the table: `offset = xxh64(key, 0) % M` and
+/// `skip = xxh64(key, 1) % (M - 1) + 1`.
+fn offset_and_skip(key: &[u8], modulo: &FastMod, skip_mod: &FastMod) -> (u32, u32) {
+    (modulo.reduce(xx_hash64(key, 0)) as u32, skip_mod.reduce(xx_hash64(key, 1)) as u32 + 1)
 }
 
 /// Checks a table size as Envoy does: a prime (Envoy's `Primes::isPrime`), at least 2 (a

@@ -65,7 +65,7 @@ pub use hash_policy::HashPolicy;
 pub use host_set::{HostSet, PrioritySet};
 pub use least_request::LeastRequest;
 pub use limits::{CircuitBreakerLimits, would_overflow};
-pub use maglev::MaglevTable;
+pub use maglev::{MaglevBuilder, MaglevTable};
 pub use outlier::{OutlierConfig, OutlierDetector};
 pub use priority::{PriorityLoad, PriorityParams};
 pub use random::RandomSource;
