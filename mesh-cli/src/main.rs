@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod output;
 mod request;
+mod trace;
 mod workload;
 
 use std::process::ExitCode;

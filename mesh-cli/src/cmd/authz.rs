@@ -95,7 +95,7 @@ pub(crate) fn evaluate<'a>(
         layer: if req.protocol.is_http() { Layer::Http } else { Layer::Tcp },
         source_principal: principal.as_deref(),
         source_ip: parse_ip("source.ip", req.source.ip.as_deref())?,
-        remote_ip: parse_ip("source.remoteIp", req.source.remote_ip.as_deref())?,
+        remote_ip: parse_ip("source.remoteIp", req.source.remote_ip())?,
         destination_ip: parse_ip("destination.ip", req.destination.ip.as_deref())?,
         destination_port: dest.port,
         sni: req.sni.as_deref(),
