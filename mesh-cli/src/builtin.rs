@@ -12,6 +12,7 @@ const FILES: &[(&str, &str)] = &[
     ("endpoints.yaml", include_str!("../../examples/bookinfo/endpoints.yaml")),
     ("networking.yaml", include_str!("../../examples/bookinfo/networking.yaml")),
     ("security.yaml", include_str!("../../examples/bookinfo/security.yaml")),
+    ("network-policies.yaml", include_str!("../../examples/bookinfo/network-policies.yaml")),
     ("mesh-config.yaml", include_str!("../../examples/bookinfo/mesh-config.yaml")),
 ];
 

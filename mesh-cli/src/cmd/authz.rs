@@ -45,9 +45,31 @@ pub(crate) fn enforcement_point(
         })?;
         match snapshot.get(Kind::Gateway, ns, name) {
             Some(Resource::Gateway(g)) => {
-                dest.namespace = ns.to_string();
-                dest.labels = g.spec.selector.clone();
-                dest.service_account = None;
+                // Policies apply to the gateway's pods, which the selector finds in any
+                // namespace (usually istio-system); without a matching pod, the selector's
+                // labels in the Gateway's namespace stand for them.
+                let selector = &g.spec.selector;
+                let pod = snapshot.of_kind(Kind::Pod).iter().find_map(|r| match r {
+                    Resource::Pod(p)
+                        if !selector.is_empty()
+                            && selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)) =>
+                    {
+                        Some(p)
+                    }
+                    _ => None,
+                });
+                match pod {
+                    Some(p) => {
+                        dest.namespace = p.metadata.namespace().to_string();
+                        dest.labels = p.metadata.labels.clone();
+                        dest.service_account = Some(p.service_account().to_string());
+                    }
+                    None => {
+                        dest.namespace = ns.to_string();
+                        dest.labels = selector.clone();
+                        dest.service_account = None;
+                    }
+                }
                 dest.port = req.destination.port.unwrap_or(0);
             }
             _ => return Err(CliError(format!("gateway {gw} is not in the config (or does not validate)"))),
