@@ -1,9 +1,12 @@
 //! The service registry at scale: a full build from 10,000 Services with 100,000 endpoints,
 //! one endpoint change applied incrementally (against the full rebuild it replaces), and host
-//! resolution (against a linear scan).
+//! resolution (against a linear scan). `endpoint_change_5k_service` applies the same change
+//! to one Service of 5,000 endpoints in 50 EndpointSlices, where re-deriving the service
+//! walks all of its endpoints.
 //!
 //! Run: `cargo bench -p mesh-model --bench registry -- --warm-up-time 1 --measurement-time 3`.
-//! The `memory` line printed first is the peak-RSS growth of one full build (Linux only).
+//! The `memory` line printed first is the peak-RSS growth of one full build, and the RSS
+//! growth still held once it is done (Linux only).
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -130,26 +133,94 @@ fn cluster() -> Vec<Resource> {
     out
 }
 
-fn vm_hwm_kib() -> Option<u64> {
+/// A `/proc/self/status` figure in KiB (`VmHWM`, `VmRSS`).
+fn vm_kib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn report_memory() {
     let input = cluster();
     let _ = std::fs::write("/proc/self/clear_refs", "5");
-    let before = vm_hwm_kib();
+    let (hwm_before, rss_before) = (vm_kib("VmHWM:"), vm_kib("VmRSS:"));
     let reg = Registry::build(RegistryOptions::default(), input);
-    let after = vm_hwm_kib();
-    if let (Some(b), Some(a)) = (before, after) {
+    let (hwm_after, rss_after) = (vm_kib("VmHWM:"), vm_kib("VmRSS:"));
+    if let (Some(hb), Some(ha), Some(rb), Some(ra)) = (hwm_before, hwm_after, rss_before, rss_after) {
+        let endpoints = (SERVICES * PER_SERVICE) as u64;
         eprintln!(
-            "memory: full build of {} services / {} endpoints: peak RSS +{} MiB",
+            "memory: full build of {} services / {endpoints} endpoints: peak RSS +{} MiB \
+             ({} B/endpoint), RSS held after the build +{} MiB",
             reg.len(),
-            SERVICES * PER_SERVICE,
-            (a.saturating_sub(b)) / 1024
+            ha.saturating_sub(hb) / 1024,
+            ha.saturating_sub(hb) * 1024 / endpoints,
+            ra.saturating_sub(rb) / 1024,
         );
     }
+    black_box(reg);
+}
+
+const BIG_SLICES: usize = 50;
+const BIG_PER_SLICE: usize = 100;
+
+/// One Service `big` in `ns-big` with 5,000 pods in 50 EndpointSlices `big-0`..`big-49`.
+fn big_service_slice(k: usize, ready_flip: Option<usize>) -> EndpointSlice {
+    EndpointSlice {
+        api_version: "discovery.k8s.io/v1".into(),
+        kind: "EndpointSlice".into(),
+        metadata: meta(
+            format!("big-{k}"),
+            Some("ns-big".into()),
+            &[("kubernetes.io/service-name", "big".into())],
+        ),
+        address_type: "IPv4".into(),
+        ports: vec![EndpointPort { name: Some("http".into()), port: Some(8080), ..Default::default() }],
+        endpoints: (0..BIG_PER_SLICE)
+            .map(|j| {
+                let p = k * BIG_PER_SLICE + j;
+                Endpoint {
+                    addresses: vec![ip(p)],
+                    conditions: Some(EndpointConditions {
+                        ready: Some(ready_flip != Some(j)),
+                        ..Default::default()
+                    }),
+                    target_ref: Some(ObjectReference {
+                        kind: Some("Pod".into()),
+                        namespace: Some("ns-big".into()),
+                        name: Some(format!("big-pod-{p}")),
+                        uid: None,
+                    }),
+                    ..Default::default()
+                }
+            })
+            .collect(),
+    }
+}
+
+fn big_service() -> Vec<Resource> {
+    let mut out = vec![Resource::Service(Service {
+        api_version: "v1".into(),
+        kind: "Service".into(),
+        metadata: meta("big".into(), Some("ns-big".into()), &[]),
+        spec: ServiceSpec {
+            selector: [("app".to_string(), "big".to_string())].into(),
+            cluster_ip: Some("172.31.0.1".into()),
+            ports: vec![ServicePort { name: Some("http".into()), port: 80, ..Default::default() }],
+            ..Default::default()
+        },
+        status: None,
+    })];
+    for p in 0..BIG_SLICES * BIG_PER_SLICE {
+        out.push(Resource::Pod(Pod {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            metadata: meta(format!("big-pod-{p}"), Some("ns-big".into()), &[("app", "big".into())]),
+            spec: PodSpec { service_account_name: Some("big".into()), ..Default::default() },
+            status: Some(PodStatus { pod_ip: Some(ip(p)), ..Default::default() }),
+        }));
+    }
+    out.extend((0..BIG_SLICES).map(|k| Resource::EndpointSlice(big_service_slice(k, None))));
+    out
 }
 
 fn benches(c: &mut Criterion) {
@@ -198,6 +269,19 @@ fn benches(c: &mut Criterion) {
                 Event::Upsert(pods[flip.get() % 2].clone())
             },
             |ev| black_box(reg.apply(ev)),
+            BatchSize::SmallInput,
+        )
+    });
+    // One endpoint of one of the 50 slices of a 5,000-endpoint Service flips.
+    let mut big = Registry::build(RegistryOptions::default(), big_service());
+    let versions = [big_service_slice(25, None), big_service_slice(25, Some(42))];
+    g.bench_function("endpoint_change_5k_service", |b| {
+        b.iter_batched(
+            || {
+                flip.set(flip.get() + 1);
+                Event::Upsert(Resource::EndpointSlice(versions[flip.get() % 2].clone()))
+            },
+            |ev| black_box(big.apply(ev)),
             BatchSize::SmallInput,
         )
     });

@@ -185,3 +185,69 @@ fn deleting_everything_leaves_an_empty_registry() {
     assert!(reg == Registry::default(), "{reg:#?}");
     assert!(reg.is_empty());
 }
+
+/// One EndpointSlice of Service `s0` in `a`, or a pod it may reference: a universe where
+/// most events update slices in place (health, ports, targets, duplicates across slices).
+fn slice_event() -> impl Strategy<Value = Resource> {
+    let endpoint = (0usize..6, 0usize..4, 0usize..4);
+    (0usize..8, 0usize..3, prop::collection::vec(endpoint, 0..5), 0usize..6).prop_map(|(kind, slice, eps, x)| {
+        if kind == 0 {
+            return Resource::Pod(typed(json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": meta(format!("p{slice}{}", x % 2), Some("a"), 0, json!({"app": "x", "v": format!("{x}")})),
+                "spec": {"serviceAccountName": "sa", "nodeName": "n1"},
+                "status": {"podIP": IPS[x % 4]}})));
+        }
+        let endpoints: Vec<Value> = eps
+            .iter()
+            .map(|&(target, ip, cond)| {
+                let mut e = json!({"addresses": [IPS[ip]], "conditions": {"ready": cond % 2 == 0, "serving": cond < 2, "terminating": cond % 3 == 0}});
+                if target < 5 {
+                    e["targetRef"] = json!({"kind": "Pod", "namespace": "a", "name": format!("p{}{}", target % 3, target % 2)});
+                }
+                e
+            })
+            .collect();
+        let mut labels = json!({"kubernetes.io/service-name": if x == 5 { "s1" } else { "s0" }});
+        if x == 4 {
+            labels["multicluster.kubernetes.io/service-name"] = json!("s0");
+        }
+        let ports = match x % 3 {
+            0 => json!([{"name": "http", "port": 8080 + kind}]),
+            1 => json!([{"name": "http", "port": 8080}, {"name": "tcp-x", "port": 9000}]),
+            _ => json!([{"name": "tcp-x", "port": 9000 + kind}]),
+        };
+        Resource::EndpointSlice(typed(json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": meta(format!("e{slice}"), Some("a"), 0, labels),
+            "addressType": if x == 3 && kind == 1 { "FQDN" } else { "IPv4" },
+            "ports": ports, "endpoints": endpoints})))
+    })
+}
+
+fn service(name: &str) -> Resource {
+    Resource::Service(typed(json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": name, "namespace": "a", "labels": {"istio.io/persistent-session": "s"}},
+        "spec": {"clusterIP": "10.96.0.9", "selector": {"app": "x"}, "ports": [{"name": "http", "port": 80}, {"name": "tcp-x", "port": 90}]}})))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Slice updates re-derive one slice's endpoints in place when its (address, port) pairs
+    /// stay the same, else the whole service; either way the result is a full build's.
+    #[test]
+    fn slice_updates_in_place_equal_a_full_build(events in prop::collection::vec(slice_event(), 1..30)) {
+        let options = RegistryOptions::default();
+        let mut live: BTreeMap<Key, Resource> = BTreeMap::new();
+        let mut incremental = Registry::new(options.clone());
+        for svc in [service("s0"), service("s1")] {
+            live.insert(key(&svc), svc.clone());
+            incremental.apply(Event::Upsert(svc));
+        }
+        for r in events {
+            live.insert(key(&r), r.clone());
+            incremental.apply(Event::Upsert(r));
+            let full = Registry::build(options.clone(), live.values().cloned());
+            prop_assert!(incremental == full, "incremental:\n{incremental:#?}\nfull:\n{full:#?}");
+        }
+    }
+}

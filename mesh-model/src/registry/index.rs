@@ -1,5 +1,5 @@
-//! The registry's indexes: services by host (exact, wildcard and domain suffix), by IP, and
-//! workloads by namespace and label.
+//! The registry's indexes: services by host (exact, wildcard and domain suffix), and services
+//! and workloads by IP.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -106,15 +106,16 @@ impl HostIndex {
 
 // === impl IpIndex ===
 
-/// What an IP address is in the registry.
+/// What an IP address is in the registry. Each list is sorted and holds shared keys, so that
+/// the common single-entry case costs one small allocation per list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct IpEntry {
     /// Services with this virtual IP.
-    pub(crate) vips: BTreeSet<ServiceKey>,
-    /// Services with an endpoint at this IP.
-    pub(crate) endpoints: BTreeSet<ServiceKey>,
+    pub(crate) vips: Vec<Arc<ServiceKey>>,
+    /// Services with an endpoint at this IP, each with how many of its endpoints are there.
+    pub(crate) endpoints: Vec<(Arc<ServiceKey>, u32)>,
     /// Workloads with this address.
-    pub(crate) workloads: BTreeSet<WorkloadKey>,
+    pub(crate) workloads: Vec<Arc<WorkloadKey>>,
 }
 
 impl IpEntry {
@@ -123,17 +124,26 @@ impl IpEntry {
     }
 }
 
+/// Inserts `item` into the sorted `list` unless present; an empty list gets room for one.
+fn insert_sorted<T: Ord + ?Sized, A: std::ops::Deref<Target = T> + Clone>(list: &mut Vec<A>, item: &A) {
+    if let Err(pos) = list.binary_search_by(|k| (**k).cmp(&**item)) {
+        if list.is_empty() {
+            list.reserve_exact(1);
+        }
+        list.insert(pos, item.clone());
+    }
+}
+
+fn remove_sorted<T: Ord + ?Sized, A: std::ops::Deref<Target = T>>(list: &mut Vec<A>, item: &T) {
+    if let Ok(pos) = list.binary_search_by(|k| (**k).cmp(item)) {
+        list.remove(pos);
+    }
+}
+
 /// Services and workloads by IP.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct IpIndex {
-    by_ip: HashMap<String, IpEntry>,
-}
-
-/// Which set of an [`IpEntry`] an update touches.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum IpRole {
-    Vip,
-    Endpoint,
+    by_ip: HashMap<Box<str>, IpEntry>,
 }
 
 impl IpIndex {
@@ -141,115 +151,77 @@ impl IpIndex {
         self.by_ip.get(ip)
     }
 
-    pub(crate) fn add_service(&mut self, ip: &str, role: IpRole, key: &ServiceKey) {
-        let e = self.by_ip.entry(ip.to_string()).or_default();
-        match role {
-            IpRole::Vip => e.vips.insert(key.clone()),
-            IpRole::Endpoint => e.endpoints.insert(key.clone()),
-        };
+    /// Runs `f` on the entry of `ip`, created when absent (the key is allocated only then).
+    fn upsert(&mut self, ip: &str, f: impl FnOnce(&mut IpEntry)) {
+        match self.by_ip.get_mut(ip) {
+            Some(e) => f(e),
+            None => {
+                let mut e = IpEntry::default();
+                f(&mut e);
+                self.by_ip.insert(ip.into(), e);
+            }
+        }
     }
 
-    pub(crate) fn remove_service(&mut self, ip: &str, role: IpRole, key: &ServiceKey) {
+    fn update(&mut self, ip: &str, f: impl FnOnce(&mut IpEntry)) {
         if let Some(e) = self.by_ip.get_mut(ip) {
-            match role {
-                IpRole::Vip => e.vips.remove(key),
-                IpRole::Endpoint => e.endpoints.remove(key),
-            };
+            f(e);
             if e.is_empty() {
                 self.by_ip.remove(ip);
             }
         }
     }
 
-    pub(crate) fn add_workload(&mut self, ip: &str, key: &WorkloadKey) {
-        self.by_ip.entry(ip.to_string()).or_default().workloads.insert(key.clone());
+    pub(crate) fn add_vip(&mut self, ip: &str, key: &Arc<ServiceKey>) {
+        self.upsert(ip, |e| insert_sorted(&mut e.vips, key));
+    }
+
+    pub(crate) fn remove_vip(&mut self, ip: &str, key: &ServiceKey) {
+        self.update(ip, |e| remove_sorted(&mut e.vips, key));
+    }
+
+    /// Counts one more endpoint of `key` at `ip`.
+    pub(crate) fn add_endpoint(&mut self, ip: &str, key: &Arc<ServiceKey>) {
+        self.upsert(ip, |e| {
+            let list = &mut e.endpoints;
+            match list.binary_search_by(|(k, _)| (**k).cmp(&**key)) {
+                Ok(pos) => list[pos].1 += 1,
+                Err(pos) => {
+                    if list.is_empty() {
+                        list.reserve_exact(1);
+                    }
+                    list.insert(pos, (Arc::clone(key), 1));
+                }
+            }
+        });
+    }
+
+    /// Counts one endpoint of `key` at `ip` fewer.
+    pub(crate) fn remove_endpoint(&mut self, ip: &str, key: &ServiceKey) {
+        self.update(ip, |e| {
+            if let Ok(pos) = e.endpoints.binary_search_by(|(k, _)| (**k).cmp(key)) {
+                e.endpoints[pos].1 -= 1;
+                if e.endpoints[pos].1 == 0 {
+                    e.endpoints.remove(pos);
+                }
+            }
+        });
+    }
+
+    pub(crate) fn add_workload(&mut self, ip: &str, key: &Arc<WorkloadKey>) {
+        self.upsert(ip, |e| insert_sorted(&mut e.workloads, key));
     }
 
     pub(crate) fn remove_workload(&mut self, ip: &str, key: &WorkloadKey) {
-        if let Some(e) = self.by_ip.get_mut(ip) {
-            e.workloads.remove(key);
-            if e.is_empty() {
-                self.by_ip.remove(ip);
-            }
-        }
-    }
-}
-
-// === impl LabelIndex ===
-
-#[derive(Debug, Clone, Default, PartialEq)]
-struct NamespaceLabels {
-    all: BTreeSet<WorkloadKey>,
-    /// label key -> value -> workloads.
-    by_label: HashMap<String, HashMap<String, BTreeSet<WorkloadKey>>>,
-}
-
-/// Workloads by namespace and by label, so that a selector is answered from the smallest
-/// posting list of its `matchLabels` instead of a scan.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct LabelIndex {
-    by_ns: HashMap<String, NamespaceLabels>,
-}
-
-impl LabelIndex {
-    pub(crate) fn insert<'a>(
-        &mut self,
-        key: &WorkloadKey,
-        labels: impl IntoIterator<Item = (&'a String, &'a String)>,
-    ) {
-        let ns = self.by_ns.entry(key.namespace.clone()).or_default();
-        ns.all.insert(key.clone());
-        for (k, v) in labels {
-            ns.by_label.entry(k.clone()).or_default().entry(v.clone()).or_default().insert(key.clone());
-        }
+        self.update(ip, |e| remove_sorted(&mut e.workloads, key));
     }
 
-    pub(crate) fn remove<'a>(
-        &mut self,
-        key: &WorkloadKey,
-        labels: impl IntoIterator<Item = (&'a String, &'a String)>,
-    ) {
-        let Some(ns) = self.by_ns.get_mut(&key.namespace) else { return };
-        ns.all.remove(key);
-        for (k, v) in labels {
-            if let Some(values) = ns.by_label.get_mut(k) {
-                if let Some(set) = values.get_mut(v) {
-                    set.remove(key);
-                    if set.is_empty() {
-                        values.remove(v);
-                    }
-                }
-                if values.is_empty() {
-                    ns.by_label.remove(k);
-                }
-            }
-        }
-        if ns.all.is_empty() {
-            self.by_ns.remove(&key.namespace);
-        }
-    }
-
-    /// Candidates for a selector in `namespace`: the smallest posting list among
-    /// `match_labels`, or every workload of the namespace when there are none. The caller
-    /// checks the full selector on each candidate.
-    pub(crate) fn candidates<'q>(
-        &self,
-        namespace: &str,
-        match_labels: impl IntoIterator<Item = (&'q str, &'q str)>,
-    ) -> Option<&BTreeSet<WorkloadKey>> {
-        let ns = self.by_ns.get(namespace)?;
-        let mut best: Option<&BTreeSet<WorkloadKey>> = None;
-        for (k, v) in match_labels {
-            let set = ns.by_label.get(k).and_then(|vals| vals.get(v))?;
-            if best.is_none_or(|b| set.len() < b.len()) {
-                best = Some(set);
-            }
-        }
-        Some(best.unwrap_or(&ns.all))
-    }
-
-    /// The namespaces that hold workloads, in no particular order.
-    pub(crate) fn namespaces(&self) -> impl Iterator<Item = &str> {
-        self.by_ns.keys().map(String::as_str)
+    /// Forgets every service (virtual IPs and endpoints), keeping the workloads.
+    pub(crate) fn clear_services(&mut self) {
+        self.by_ip.retain(|_, e| {
+            e.vips.clear();
+            e.endpoints.clear();
+            !e.workloads.is_empty()
+        });
     }
 }

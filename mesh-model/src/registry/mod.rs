@@ -68,6 +68,7 @@
 //! assert!(reg.endpoints(svc).is_empty());
 //! ```
 
+mod derive;
 mod endpoint;
 mod incremental;
 mod index;
@@ -78,6 +79,7 @@ mod service;
 mod service_entry;
 mod store;
 mod workload;
+mod workload_table;
 
 #[cfg(test)]
 mod tests;
@@ -106,8 +108,10 @@ use crate::mesh_config::MeshConfig;
 use crate::networking::{Gateway, VirtualService};
 use crate::resource::Resource;
 use crate::snapshot::Snapshot;
-use index::{HostIndex, IpIndex, LabelIndex};
-use store::{NsName, Store};
+use index::{HostIndex, IpIndex};
+use service::{KeyParts, SvcId};
+use store::{NsMap, NsName, Store};
+use workload_table::WorkloadTable;
 
 /// Istio's default cluster ID, which endpoint labels carry as `topology.istio.io/cluster`.
 pub const DEFAULT_CLUSTER_ID: &str = "Kubernetes";
@@ -164,13 +168,6 @@ pub struct IpLookup<'a> {
     pub workloads: Vec<&'a Workload>,
 }
 
-/// A workload and what its endpoints' labels derive from it.
-#[derive(Debug, Clone, PartialEq)]
-struct WorkloadRecord {
-    workload: Workload,
-    endpoint_labels: Labels,
-}
-
 /// The service registry: immutable to readers, indexed by host (exact, wildcard, suffix),
 /// namespace, IP and workload label, and updated one object at a time by [`Registry::apply`].
 ///
@@ -181,14 +178,20 @@ pub struct Registry {
     options: RegistryOptions,
     store: Store,
     system_network: Option<String>,
+    /// The labels of endpoints without a workload (cluster ID, system network).
     bare_labels: Labels,
-    services: BTreeMap<ServiceKey, Arc<Service>>,
-    endpoints: HashMap<ServiceKey, Vec<Endpoint>>,
+    services: BTreeMap<Arc<ServiceKey>, Arc<Service>>,
+    /// The keys of Kubernetes Services, by namespace and name.
+    kube_services: NsMap<Arc<ServiceKey>>,
+    endpoints: HashMap<SvcId, Vec<Endpoint>>,
+    /// Where each EndpointSlice's endpoints sit in its Kubernetes Service's list.
+    slice_segments: HashMap<SvcId, Vec<endpoint::Segment>>,
     hosts: HostIndex,
-    by_namespace: HashMap<String, BTreeSet<ServiceKey>>,
+    by_namespace: HashMap<String, BTreeSet<Arc<ServiceKey>>>,
     ips: IpIndex,
-    workloads: BTreeMap<WorkloadKey, WorkloadRecord>,
-    labels: LabelIndex,
+    /// Pods (held only here: a pod is its workload) and WorkloadEntries, with their label
+    /// and node indexes.
+    workloads: WorkloadTable,
     gateways: BTreeMap<NsName, Gateway>,
     virtual_services: BTreeMap<String, VirtualService>,
     workload_groups: BTreeMap<NsName, WorkloadGroupSummary>,
@@ -200,11 +203,11 @@ impl PartialEq for Registry {
             && self.system_network == other.system_network
             && self.services == other.services
             && self.endpoints == other.endpoints
+            && self.slice_segments == other.slice_segments
             && self.hosts == other.hosts
             && self.by_namespace == other.by_namespace
             && self.ips == other.ips
             && self.workloads == other.workloads
-            && self.labels == other.labels
             && self.gateways == other.gateways
             && self.virtual_services == other.virtual_services
             && self.workload_groups == other.workload_groups
@@ -223,23 +226,18 @@ impl Registry {
     /// An empty registry.
     pub fn new(options: RegistryOptions) -> Self {
         Self {
-            bare_labels: endpoint::augmented_labels(
-                &BTreeMap::new(),
-                &options.cluster_id,
-                &Locality::default(),
-                None,
-                None,
-            ),
+            bare_labels: bare_labels(&options, None),
             options,
             store: Store::default(),
             system_network: None,
             services: BTreeMap::new(),
+            kube_services: NsMap::default(),
             endpoints: HashMap::new(),
+            slice_segments: HashMap::new(),
             hosts: HostIndex::default(),
             by_namespace: HashMap::new(),
             ips: IpIndex::default(),
-            workloads: BTreeMap::new(),
-            labels: LabelIndex::default(),
+            workloads: WorkloadTable::default(),
             gateways: BTreeMap::new(),
             virtual_services: BTreeMap::new(),
             workload_groups: BTreeMap::new(),
@@ -346,14 +344,14 @@ impl Registry {
 
     /// The endpoints of a service (every port), in a stable order: EndpointSlices by name,
     /// then selected WorkloadEntries; for ServiceEntries inline endpoints, then selected
-    /// workloads.
+    /// workloads. Looked up by the service's key, without building one.
     pub fn endpoints(&self, service: &Service) -> &[Endpoint] {
-        self.endpoints_by_key(&service.key())
+        self.endpoints.get(service as &dyn KeyParts).map_or(&[], Vec::as_slice)
     }
 
     /// The endpoints of the service with this key.
     pub fn endpoints_by_key(&self, key: &ServiceKey) -> &[Endpoint] {
-        self.endpoints.get(key).map_or(&[], Vec::as_slice)
+        self.endpoints.get(key as &dyn KeyParts).map_or(&[], Vec::as_slice)
     }
 
     /// The endpoints serving port `number` of a service (matched by the service port's name).
@@ -380,19 +378,19 @@ impl Registry {
         let Some(e) = self.ips.get(ip) else { return IpLookup::default() };
         IpLookup {
             services: e.vips.iter().filter_map(|k| self.service(k)).collect(),
-            endpoint_of: e.endpoints.iter().filter_map(|k| self.service(k)).collect(),
+            endpoint_of: e.endpoints.iter().filter_map(|(k, _)| self.service(k)).collect(),
             workloads: e.workloads.iter().filter_map(|k| self.workload(k)).collect(),
         }
     }
 
     /// The workload with this key.
     pub fn workload(&self, key: &WorkloadKey) -> Option<&Workload> {
-        self.workloads.get(key).map(|r| &r.workload)
+        self.workloads.get_key(key).map(|r| &r.workload)
     }
 
     /// Every workload (pods, then WorkloadEntries), in key order.
     pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
-        self.workloads.values().map(|r| &r.workload)
+        self.workloads.iter().map(|r| &r.workload)
     }
 
     /// The workloads of `namespace` that carry every label of `labels` (a workload selector
@@ -418,15 +416,12 @@ impl Registry {
         match_labels: impl IntoIterator<Item = (&'q str, &'q str)>,
         keep: impl Fn(&Workload) -> bool,
     ) -> Vec<&Workload> {
-        let Some(candidates) = self.labels.candidates(namespace, match_labels) else { return Vec::new() };
-        candidates.iter().filter_map(|k| self.workload(k)).filter(|w| keep(w)).collect()
+        self.workloads.select(namespace, None, match_labels, keep).into_iter().map(|r| &r.workload).collect()
     }
 
     /// The namespaces that hold workloads, sorted.
     pub fn workload_namespaces(&self) -> Vec<&str> {
-        let mut v: Vec<&str> = self.labels.namespaces().collect();
-        v.sort_unstable();
-        v
+        self.workloads.namespaces().collect()
     }
 
     /// The WorkloadGroups, by namespace and name.
@@ -459,6 +454,18 @@ impl Registry {
     pub fn host_count(&self) -> usize {
         self.hosts.len()
     }
+}
+
+/// The labels of an endpoint without a workload: the cluster ID, and the system network when
+/// known.
+fn bare_labels(options: &RegistryOptions, system_network: Option<&str>) -> Labels {
+    endpoint::augmented_labels(
+        &BTreeMap::new(),
+        &options.cluster_id,
+        &Locality::default(),
+        None,
+        system_network,
+    )
 }
 
 /// Istio's choice among services of one host for a client namespace (see

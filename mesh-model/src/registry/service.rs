@@ -1,8 +1,11 @@
 //! A service as the mesh sees it: a host with addresses, ports and visibility, converted from
 //! a Kubernetes Service (`pilot/pkg/serviceregistry/kube/conversion.go`) or a ServiceEntry.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use super::RegistryOptions;
 use super::protocol::Protocol;
@@ -227,6 +230,63 @@ pub struct ServiceKey {
     pub name: String,
     /// The host.
     pub hostname: String,
+}
+
+/// The parts of a service key, borrowed, so that a map keyed by [`SvcId`] is searched with a
+/// [`ServiceKey`] or a [`Service`] without building a key.
+pub(crate) trait KeyParts {
+    /// Origin, namespace, name, host.
+    fn parts(&self) -> (Origin, &str, &str, &str);
+}
+
+impl KeyParts for ServiceKey {
+    fn parts(&self) -> (Origin, &str, &str, &str) {
+        (self.origin, &self.namespace, &self.name, &self.hostname)
+    }
+}
+
+impl KeyParts for Service {
+    fn parts(&self) -> (Origin, &str, &str, &str) {
+        (self.origin, &self.namespace, &self.name, &self.hostname)
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+impl Hash for dyn KeyParts + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+/// A shared service key, hashed by its parts (see [`KeyParts`]).
+#[derive(Debug, Clone)]
+pub(crate) struct SvcId(pub(crate) Arc<ServiceKey>);
+
+impl PartialEq for SvcId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.parts() == other.0.parts()
+    }
+}
+
+impl Eq for SvcId {}
+
+impl Hash for SvcId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.parts().hash(state);
+    }
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for SvcId {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        &*self.0
+    }
 }
 
 impl Service {

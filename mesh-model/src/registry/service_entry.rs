@@ -5,7 +5,8 @@ use super::RegistryOptions;
 use super::endpoint::{Endpoint, EndpointContext, Health, for_entry_ports};
 use super::protocol::Protocol;
 use super::service::{ExportTo, Origin, Resolution, Service, ServicePort, TargetPort, created_nanos};
-use super::workload::{Workload, from_workload_entry_spec};
+use super::workload::from_workload_entry_spec;
+use super::workload_table::WorkloadRecord;
 use crate::networking::{self, Location, ServiceEntry};
 
 /// The services of a ServiceEntry, one per host, as Istio's `convertServices` builds them:
@@ -95,7 +96,7 @@ pub(crate) fn endpoints_of<'a>(
     ctx: &dyn EndpointContext,
     se: &ServiceEntry,
     svc: &Service,
-    selected: impl IntoIterator<Item = &'a Workload>,
+    selected: impl IntoIterator<Item = &'a WorkloadRecord>,
 ) -> Vec<Endpoint> {
     let spec = &se.spec;
     let mut out = Vec::new();
@@ -131,14 +132,14 @@ pub(crate) fn endpoints_of<'a>(
         let name = format!("{}-{i}", se.metadata.name());
         let w = from_workload_entry_spec(inline, &Default::default(), ns, &name, ctx.system_network());
         let start = out.len();
-        for_entry_ports(ctx, svc, &w, &mut out);
+        for_entry_ports(svc, &w, &ctx.labels_for(&w), &mut out);
         for ep in &mut out[start..] {
             ep.workload = None;
         }
     }
     if spec.workload_selector.is_some() {
-        for w in selected {
-            for_entry_ports(ctx, svc, w, &mut out);
+        for r in selected {
+            for_entry_ports(svc, &r.workload, &r.endpoint_labels, &mut out);
         }
     }
     out

@@ -82,3 +82,74 @@ fn locality_labels_follow_istio() {
     assert_eq!(Locality::parse("").to_string(), "//");
     assert!(Locality::parse("").is_empty());
 }
+
+#[test]
+fn ip_index_counts_endpoints_and_cleans_up() {
+    use super::index::IpIndex;
+    use super::service::ServiceKey;
+    let key = Arc::new(ServiceKey {
+        origin: Origin::Kubernetes,
+        namespace: "ns".into(),
+        name: "s".into(),
+        hostname: "s.ns.svc.cluster.local".into(),
+    });
+    let mut ips = IpIndex::default();
+    // Two endpoints (two ports) at one address: the service stays listed until both go.
+    ips.add_endpoint("10.0.0.1", &key);
+    ips.add_endpoint("10.0.0.1", &key);
+    ips.remove_endpoint("10.0.0.1", &key);
+    assert_eq!(ips.get("10.0.0.1").map(|e| e.endpoints.len()), Some(1));
+    ips.add_vip("10.0.0.1", &key);
+    ips.remove_endpoint("10.0.0.1", &key);
+    assert_eq!(ips.get("10.0.0.1").map(|e| (e.vips.len(), e.endpoints.len())), Some((1, 0)));
+    ips.clear_services();
+    assert_eq!(ips, IpIndex::default());
+}
+
+#[test]
+fn ns_map_drops_empty_values_and_namespaces() {
+    use super::store::NsMap;
+    let mut m: NsMap<Vec<u32>> = NsMap::default();
+    m.update("a", "x", |v| v.push(1), Vec::is_empty);
+    assert_eq!(m.get("a", "x"), Some(&vec![1]));
+    m.update("a", "x", Vec::clear, Vec::is_empty);
+    assert_eq!(m.get("a", "x"), None);
+    // Nothing is created for an update that leaves the value empty.
+    m.update("b", "y", |_| {}, Vec::is_empty);
+    assert_eq!(format!("{m:?}"), format!("{:?}", NsMap::<Vec<u32>>::default()));
+}
+
+#[test]
+fn registry_updates_endpoints_in_place() {
+    use super::{Event, Health, Registry};
+    use crate::Resource;
+    let slice = |ready: bool| -> Resource {
+        Resource::EndpointSlice(
+            serde_json::from_value(serde_json::json!({
+                "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": "s-1", "namespace": "ns", "labels": {"kubernetes.io/service-name": "s"}},
+                "addressType": "IPv4", "ports": [{"name": "http", "port": 8080}],
+                "endpoints": [{"addresses": ["10.0.0.1"]}, {"addresses": ["10.0.0.2"], "conditions": {"ready": ready, "terminating": false}}]
+            }))
+            .unwrap(),
+        )
+    };
+    let svc = Resource::Service(
+        serde_json::from_value(serde_json::json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "s", "namespace": "ns"}, "spec": {"ports": [{"name": "http", "port": 80}]}}))
+        .unwrap(),
+    );
+    let mut reg = Registry::default();
+    reg.apply(Event::Upsert(svc));
+    reg.apply(Event::Upsert(slice(true)));
+    let key = reg.services().next().unwrap().key();
+    let before: Vec<*const u8> = reg.endpoints_by_key(&key).iter().map(|e| e.address.as_ptr()).collect();
+    let ch = reg.apply(Event::Upsert(slice(false)));
+    assert!(ch.services.contains(&key));
+    let eps = reg.endpoints_by_key(&key);
+    assert_eq!((eps[0].health, eps[1].health), (Health::Healthy, Health::Unhealthy));
+    // The endpoints were rewritten where they stand: their strings were not reallocated.
+    let after: Vec<*const u8> = eps.iter().map(|e| e.address.as_ptr()).collect();
+    assert_eq!(before, after);
+    assert_eq!(reg.lookup_ip("10.0.0.2").endpoint_of.len(), 1);
+}

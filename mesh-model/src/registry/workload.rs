@@ -110,13 +110,21 @@ pub(crate) fn network_of(labels: &BTreeMap<String, String>, system_network: Opti
         .map(str::to_string)
 }
 
-/// Converts a pod. `node` is the pod's node when known.
-pub(crate) fn from_pod(pod: &Pod, node: Option<&Node>, system_network: Option<&str>) -> Workload {
-    let labels = &pod.metadata.labels;
-    let locality =
-        Locality::from_labels(labels).unwrap_or_else(|| node.map(Locality::of_node).unwrap_or_default());
+/// The locality of a pod: its own labels' (`topology.istio.io/locality`, `istio-locality`),
+/// else its node's, else empty.
+pub(crate) fn pod_locality(labels: &BTreeMap<String, String>, node: Option<&Node>) -> Locality {
+    Locality::from_labels(labels).unwrap_or_else(|| node.map(Locality::of_node).unwrap_or_default())
+}
+
+/// Converts a pod, taking its strings rather than copying them. `node` is the pod's node
+/// when known.
+pub(crate) fn from_pod(pod: Pod, node: Option<&Node>, system_network: Option<&str>) -> Workload {
+    let service_account = pod.service_account().to_string();
+    let ready = pod.status.as_ref().is_some_and(|s| s.is_ready());
+    let Pod { metadata, spec, status, .. } = pod;
+    let labels = metadata.labels;
     let mut ports = BTreeMap::new();
-    for c in &pod.spec.containers {
+    for c in &spec.containers {
         for p in &c.ports {
             let Some(name) = p.name.as_deref().filter(|n| !n.is_empty()) else { continue };
             if p.protocol.as_deref().is_some_and(|proto| proto != "TCP") {
@@ -126,31 +134,31 @@ pub(crate) fn from_pod(pod: &Pod, node: Option<&Node>, system_network: Option<&s
         }
     }
     let mut addresses: Vec<String> = Vec::new();
-    if let Some(status) = &pod.status {
-        if let Some(ip) = status.pod_ip.as_deref().filter(|ip| !ip.is_empty()) {
-            addresses.push(ip.to_string());
+    if let Some(status) = status {
+        if let Some(ip) = status.pod_ip.filter(|ip| !ip.is_empty()) {
+            addresses.push(ip);
         }
-        for ip in &status.pod_ips {
+        for ip in status.pod_ips {
             if !ip.ip.is_empty() && !addresses.contains(&ip.ip) {
-                addresses.push(ip.ip.clone());
+                addresses.push(ip.ip);
             }
         }
     }
-    let ready = pod.status.as_ref().is_some_and(|s| s.is_ready());
+    addresses.shrink_to_fit();
     Workload {
         kind: WorkloadKind::Pod,
-        namespace: pod.metadata.namespace().to_string(),
-        name: pod.metadata.name().to_string(),
-        labels: Arc::new(labels.clone()),
-        service_account: Some(pod.service_account().to_string()),
+        namespace: metadata.namespace.unwrap_or_default(),
+        name: metadata.name.unwrap_or_default(),
+        service_account: Some(service_account),
         addresses,
-        node_name: pod.spec.node_name.clone().filter(|n| !n.is_empty()),
-        locality,
-        network: network_of(labels, system_network),
+        node_name: spec.node_name.filter(|n| !n.is_empty()),
+        locality: pod_locality(&labels, node),
+        network: network_of(&labels, system_network),
         ports,
         tls_mode: labels.get(LABEL_TLS_MODE).cloned().unwrap_or_else(|| "disabled".to_string()),
         ready,
         weight: 0,
+        labels: Arc::new(labels),
     }
 }
 
