@@ -168,13 +168,10 @@ pub(crate) fn load_all(sources: Vec<Source>, flags: &MeshFlags) -> Vec<LoadedSou
         .collect()
 }
 
-/// Config loaded for a decision command: every source, the effective mesh settings, and a
-/// snapshot of the resources that validate (as a cluster holds only what its admission
+/// Config loaded for a decision command: the effective mesh settings and a snapshot of the resources that validate (as a cluster holds only what its admission
 /// webhook accepted).
 #[derive(Debug)]
 pub(crate) struct ConfigSet {
-    /// Every source as loaded (valid or not).
-    pub(crate) sources: Vec<LoadedSource>,
     /// Mesh settings: flags over the `istio` ConfigMap over Istio's defaults.
     pub(crate) mesh: MeshConfig,
     /// The resources that validate, indexed.
@@ -278,5 +275,5 @@ pub(crate) fn load_config(
     }
     let snapshot =
         Snapshot::builder().mesh_config(mesh.clone()).domain_suffix(flags.domain_suffix.clone()).build(kept);
-    Ok(ConfigSet { sources, mesh, snapshot })
+    Ok(ConfigSet { mesh, snapshot })
 }

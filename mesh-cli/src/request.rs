@@ -177,11 +177,6 @@ impl Request {
     pub(crate) fn authority(&self) -> &str {
         self.authority.as_deref().unwrap_or(&self.destination.host)
     }
-
-    /// The first value of header `name` (lower case).
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.first()).map(String::as_str)
-    }
 }
 
 fn headers<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {
@@ -251,7 +246,7 @@ mod tests {
           "sni": null, "auth": null, "random": 0.0, "customVerdict": "ALLOW"
         }"#;
         let r = parse(text, "req.json").unwrap();
-        assert_eq!(r.header("end-user"), Some("jason"));
+        assert_eq!(r.headers["end-user"], ["jason"]);
         assert_eq!(r.headers["x-multi"], ["a", "b"]);
         assert_eq!(
             r.source.principal("cluster.local").as_deref(),

@@ -429,9 +429,10 @@ pub fn extract<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Option<Trace
         return Ok(Some(ctx));
     }
     if let Some(b3) = get("b3")
-        && let B3Single::Context(c) = parse_b3_single(b3)? {
-            return Ok(Some(c));
-        }
+        && let B3Single::Context(c) = parse_b3_single(b3)?
+    {
+        return Ok(Some(c));
+    }
     if let Some(c) = parse_b3_multi(&get)? {
         return Ok(Some(c));
     }

@@ -178,7 +178,8 @@ fn cases() -> Vec<(&'static str, CaptureConfig)> {
 /// The istio/istio checkout to read golden files from, if there is one.
 fn istio_repo() -> Option<String> {
     #[allow(clippy::disallowed_methods)]
-    let repo = std::env::var("MESHKIT_ISTIO_REPO").unwrap_or_else(|_| "/work/.mirror/istio+istio/repo".to_string());
+    let repo =
+        std::env::var("MESHKIT_ISTIO_REPO").unwrap_or_else(|_| "/work/.mirror/istio+istio/repo".to_string());
     std::path::Path::new(&repo).exists().then_some(repo)
 }
 

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use mesh_routing::lb::hash::xx_hash64;
 use mesh_routing::lb::priority::{HostCounts, PrioritySummary};
-use mesh_routing::lb::ring_hash::RingConfig;
+use mesh_routing::lb::ring_hash::{RingBuilder, RingConfig};
 use mesh_routing::lb::{MaglevBuilder, MaglevTable, PriorityLoad, PriorityParams, RingHash, RoundRobin};
 
 fn hosts(n: usize) -> Vec<(String, f64)> {
@@ -87,9 +87,7 @@ fn maglev_rebuild(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    g.bench_function("prepare_hash_and_sort_1000", |b| {
-        b.iter(|| MaglevBuilder::new(black_box(&h), 65_537))
-    });
+    g.bench_function("prepare_hash_and_sort_1000", |b| b.iter(|| MaglevBuilder::new(black_box(&h), 65_537)));
     g.finish();
 }
 
@@ -109,6 +107,24 @@ fn ring_build(c: &mut Criterion) {
             ring.sort();
             ring
         })
+    });
+    g.finish();
+}
+
+/// Rebuilding a 65,536-entry ring after one of 100 hosts is removed: the incremental builder
+/// against a full build of the same list.
+fn ring_rebuild(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ring_rebuild");
+    let config = RingConfig { min_ring_size: 65_536, ..RingConfig::default() };
+    let h = hosts(100);
+    let rest: Vec<(String, f64)> = h[1..].iter().map(|(k, _)| (k.clone(), 1.0 / 99.0)).collect();
+    g.bench_function("full_build_remove_one_100", |b| {
+        b.iter(|| RingHash::build(black_box(&rest), 1.0 / 99.0, &config))
+    });
+    let mut base = RingBuilder::new(config).expect("valid");
+    base.build(&h, 0.01).expect("valid");
+    g.bench_function("incremental_remove_one_100", |b| {
+        b.iter_batched(|| base.clone(), |mut r| r.build(&rest, 1.0 / 99.0), BatchSize::LargeInput)
     });
     g.finish();
 }
@@ -154,5 +170,5 @@ fn priority_load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, maglev_build, maglev_rebuild, ring_build, lb_pick, priority_load);
+criterion_group!(benches, maglev_build, maglev_rebuild, ring_build, ring_rebuild, lb_pick, priority_load);
 criterion_main!(benches);

@@ -104,14 +104,16 @@ impl TelemetryIndex {
     pub fn applicable(&self, w: &Workload) -> Vec<&Telemetry> {
         let mut out = Vec::new();
         if !self.root_namespace.is_empty()
-            && let Some(t) = self.namespace_wide(&self.root_namespace) {
-                out.push(t);
-            }
+            && let Some(t) = self.namespace_wide(&self.root_namespace)
+        {
+            out.push(t);
+        }
         let mut namespace = w.namespace.as_str();
         if namespace != self.root_namespace
-            && let Some(t) = self.namespace_wide(namespace) {
-                out.push(t);
-            }
+            && let Some(t) = self.namespace_wide(namespace)
+        {
+            out.push(t);
+        }
         if let Some(svc) = w.service.as_ref().filter(|s| w.waypoint && s.namespace != namespace) {
             namespace = svc.namespace.as_str();
             if let Some(t) = self.namespace_wide(namespace) {

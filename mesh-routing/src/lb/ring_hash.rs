@@ -11,6 +11,10 @@ pub const DEFAULT_MIN_RING_SIZE: u64 = 1024;
 /// Envoy's default maximum ring size (8M).
 pub const DEFAULT_MAX_RING_SIZE: u64 = 8 * 1024 * 1024;
 
+mod builder;
+
+pub use builder::RingBuilder;
+
 /// The ring's parameters (`RingHashLbConfig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RingConfig {
@@ -79,32 +83,24 @@ impl RingHash {
         if hosts.is_empty() {
             return Ok(Self::default());
         }
-        let scale =
-            ((min_weight * config.min_ring_size as f64).ceil() / min_weight).min(config.max_ring_size as f64);
-        let capacity = if scale.is_finite() && scale > 0.0 { scale.ceil() as usize } else { 0 };
-        let mut entries: Vec<(u64, u32)> =
-            Vec::with_capacity(capacity.min(DEFAULT_MAX_RING_SIZE as usize + 1));
+        let counts = replica_counts(hosts.iter().map(|h| h.1), min_weight, config);
+        let total: u64 = counts.iter().sum();
+        let mut entries: Vec<(u64, u32)> = Vec::with_capacity(total.min(DEFAULT_MAX_RING_SIZE + 1) as usize);
         let mut buf: Vec<u8> = Vec::with_capacity(64);
-        let mut current = 0.0f64;
-        let mut target = 0.0f64;
-        for (idx, (key, weight)) in hosts.iter().enumerate() {
-            buf.clear();
-            buf.extend_from_slice(key.as_ref());
-            buf.push(b'_');
-            let prefix = buf.len();
-            target += scale * weight;
-            let mut i: u64 = 0;
-            while current < target {
-                buf.truncate(prefix);
-                push_decimal(&mut buf, i);
-                entries.push((config.hash_function.hash(&buf), idx as u32));
-                i += 1;
-                current += 1.0;
-            }
+        for (idx, ((key, _), &count)) in hosts.iter().zip(&counts).enumerate() {
+            for_each_replica(key.as_ref(), 0, count, &mut buf, |_, key| {
+                entries.push((config.hash_function.hash(key), idx as u32));
+            });
         }
-        sort_by_hash(&mut entries);
+        sort_by_hash(&mut entries, |e| e.0);
         let (hashes, owners) = entries.into_iter().unzip();
         Ok(Self { hashes, hosts: owners, host_count: hosts.len() })
+    }
+
+    /// A ring from entries sorted by (hash, host index).
+    pub(crate) fn from_sorted(entries: impl Iterator<Item = (u64, u32)>, host_count: usize) -> Self {
+        let (hashes, hosts) = entries.unzip();
+        Self { hashes, hosts, host_count }
     }
 
     /// The number of entries.
@@ -151,6 +147,73 @@ impl RingHash {
     }
 }
 
+/// How many entries each host gets, exactly as Envoy's build loop counts them: the ring scale
+/// makes the lightest host a whole number of entries, and a running `target` (the sum of
+/// `scale * weight` so far) is reached by whole entries. Envoy's loop `while current < target
+/// { current += 1 }` ends at `ceil(target)` when it runs at all, which is what is computed here.
+pub(crate) fn replica_counts(
+    weights: impl IntoIterator<Item = f64>,
+    min_weight: f64,
+    config: &RingConfig,
+) -> Vec<u64> {
+    let scale =
+        ((min_weight * config.min_ring_size as f64).ceil() / min_weight).min(config.max_ring_size as f64);
+    let mut current = 0.0f64;
+    let mut target = 0.0f64;
+    weights
+        .into_iter()
+        .map(|weight| {
+            target += scale * weight;
+            if current < target {
+                let end = target.ceil();
+                let count = (end - current) as u64;
+                current = end;
+                count
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// Calls `f(i, "<key>_<i>")` for every replica `i` in `from..to`, formatting the key into
+/// `buf` once and counting the decimal suffix up in place (no per-entry formatting).
+pub(crate) fn for_each_replica(
+    key: &[u8],
+    from: u64,
+    to: u64,
+    buf: &mut Vec<u8>,
+    mut f: impl FnMut(u64, &[u8]),
+) {
+    if from >= to {
+        return;
+    }
+    buf.clear();
+    buf.extend_from_slice(key);
+    buf.push(b'_');
+    let prefix = buf.len();
+    push_decimal(buf, from);
+    for i in from..to {
+        f(i, buf);
+        // Increment the decimal suffix: trailing nines roll over, a carry out of the first
+        // digit grows the number by one digit.
+        let mut at = buf.len();
+        loop {
+            if at == prefix {
+                buf.insert(prefix, b'1');
+                break;
+            }
+            at -= 1;
+            if buf[at] == b'9' {
+                buf[at] = b'0';
+            } else {
+                buf[at] += 1;
+                break;
+            }
+        }
+    }
+}
+
 /// Appends the decimal digits of `v`.
 fn push_decimal(buf: &mut Vec<u8>, mut v: u64) {
     let mut digits = [0u8; 20];
@@ -169,10 +232,10 @@ fn push_decimal(buf: &mut Vec<u8>, mut v: u64) {
 /// Sorts entries by hash, keeping build order among equal hashes. Ring hashes are uniform,
 /// so a bucket sort on the top bits (about one entry per bucket) followed by insertion sort
 /// within buckets beats a comparison sort on large rings.
-fn sort_by_hash(entries: &mut Vec<(u64, u32)>) {
+pub(crate) fn sort_by_hash<T: Copy>(entries: &mut Vec<T>, hash: impl Fn(&T) -> u64) {
     let n = entries.len();
     if n < 4096 {
-        entries.sort_by_key(|e| e.0);
+        entries.sort_by_key(&hash);
         return;
     }
     let bits = usize::BITS - (n - 1).leading_zeros();
@@ -180,15 +243,15 @@ fn sort_by_hash(entries: &mut Vec<(u64, u32)>) {
     let buckets = 1usize << bits;
     let mut starts = vec![0usize; buckets + 1];
     for e in entries.iter() {
-        starts[(e.0 >> shift) as usize + 1] += 1;
+        starts[(hash(e) >> shift) as usize + 1] += 1;
     }
     for i in 0..buckets {
         starts[i + 1] += starts[i];
     }
-    let mut out: Vec<(u64, u32)> = vec![(0, 0); n];
+    let mut out: Vec<T> = entries.clone();
     let mut next = starts.clone();
     for e in entries.iter() {
-        let b = (e.0 >> shift) as usize;
+        let b = (hash(e) >> shift) as usize;
         out[next[b]] = *e;
         next[b] += 1;
     }
@@ -196,7 +259,7 @@ fn sort_by_hash(entries: &mut Vec<(u64, u32)>) {
         let bucket = &mut out[starts[b]..starts[b + 1]];
         for i in 1..bucket.len() {
             let mut j = i;
-            while j > 0 && bucket[j - 1].0 > bucket[j].0 {
+            while j > 0 && hash(&bucket[j - 1]) > hash(&bucket[j]) {
                 bucket.swap(j - 1, j);
                 j -= 1;
             }

@@ -77,7 +77,7 @@ pub(super) fn fill(hosts: &[Permutation], max_weight: f64, size: u32) -> Vec<u32
             pos[e] = step(slot, s, m);
             free -= 1;
             if tail.is_none() && free <= threshold && free > 0 {
-                tail = Some(Tail::new(&occupied, m, n));
+                tail = Some(Tail::new(&occupied, m, &skip));
             }
         }
         iteration = iteration.wrapping_add(1);
@@ -103,10 +103,10 @@ struct Tail {
 }
 
 impl Tail {
-    fn new(occupied: &[u64], m: u32, hosts: usize) -> Self {
+    fn new(occupied: &[u64], m: u32, skips: &[u32]) -> Self {
         let free = (0..m).filter(|&p| occupied[(p >> 6) as usize] & (1u64 << (p & 63)) == 0).collect();
         let m = u64::from(m);
-        Self { free, inverse: vec![0; hosts], m, mu: u64::MAX / m }
+        Self { free, inverse: vec![0; skips.len()], m, mu: u64::MAX / m }
     }
 
     /// The first free slot of host `e`'s permutation from `pos` on, removed from the free list.
@@ -169,7 +169,7 @@ mod tests {
         for &p in &open {
             occupied[(p >> 6) as usize] &= !(1u64 << (p & 63));
         }
-        let mut tail = Tail::new(&occupied, m, 1);
+        let mut tail = Tail::new(&occupied, m, &[13]);
         let (pos, skip) = (50u32, 13u32);
         let mut p = pos;
         while !open.contains(&p) {

@@ -22,7 +22,7 @@ fn bucket_sort_matches_stable_sort() {
         .collect();
     let mut expected = v.clone();
     expected.sort_by_key(|e| e.0);
-    sort_by_hash(&mut v);
+    sort_by_hash(&mut v, |e| e.0);
     assert_eq!(v, expected);
 }
 
