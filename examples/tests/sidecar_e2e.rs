@@ -1,0 +1,226 @@
+//! The sidecar proxy end to end on loopback: productpage's sidecar calls reviews v1 and v2
+//! through their sidecars, with SVIDs from an in-process CA.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a panic in a test is a failure, not a crash
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::mesh::{ROUTES_ALL_V2, start_mesh, wait_for_generation};
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use mesh_identity::IdMatcher;
+use rustls::pki_types::ServerName;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+async fn count_versions(proxy: SocketAddr, n: usize, headers: &[(&str, &str)]) -> (usize, usize) {
+    let (mut v1, mut v2) = (0, 0);
+    for _ in 0..n {
+        let (status, body) = common::get(proxy, "reviews:9080", "/reviews/0", headers).await;
+        assert_eq!(status, 200, "{body}");
+        if body.starts_with("reviews-v1") {
+            v1 += 1;
+        } else if body.starts_with("reviews-v2") {
+            v2 += 1;
+        }
+    }
+    (v1, v2)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weighted_split_header_route_and_rbac_denial() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+
+        // Weighted split 80/20 over 200 requests (binomial sd 5.7; tolerance 5 sd).
+        let (v1, v2) = count_versions(out, 200, &[]).await;
+        assert_eq!(v1 + v2, 200);
+        assert!((160 - 29..=160 + 29).contains(&v1), "v1 got {v1} of 200, v2 {v2}");
+
+        // Header-based route: end-user jason always reaches v2.
+        let (v1, v2) = count_versions(out, 20, &[("end-user", "jason")]).await;
+        assert_eq!((v1, v2), (0, 20));
+
+        // The reviews sidecar authenticated productpage: its app saw the peer's SPIFFE ID.
+        let tcp = tokio::net::TcpStream::connect(out).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+        tokio::spawn(conn);
+        let req =
+            Request::get("/reviews/1").header("host", "reviews:9080").body(Full::new(Bytes::new())).unwrap();
+        let resp = sender.send_request(req).await.unwrap();
+        let xfcc = resp.headers().get("x-seen-xfcc").unwrap().to_str().unwrap().to_string();
+        assert_eq!(
+            xfcc,
+            "By=spiffe://cluster.local/ns/default/sa/bookinfo-reviews;\
+             URI=spiffe://cluster.local/ns/default/sa/bookinfo-productpage"
+        );
+
+        // A path outside the ALLOW rule: Envoy's RBAC filter answers 403 `RBAC: access denied`.
+        let (status, body) = common::get(out, "reviews:9080", "/admin", &[]).await;
+        assert_eq!((status, body.as_str()), (403, "RBAC: access denied"));
+
+        // HTTP/2 (h2c) from the app works as HTTP/1.1 does.
+        let tcp = tokio::net::TcpStream::connect(out).await.unwrap();
+        let (mut h2, conn) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), TokioIo::new(tcp))
+                .await
+                .unwrap();
+        tokio::spawn(conn);
+        let req = Request::get("http://reviews:9080/reviews/2")
+            .header("end-user", "jason")
+            .body(Full::new(Bytes::new()))
+            .unwrap();
+        let resp = h2.send_request(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"reviews-v2 /reviews/2");
+
+        // A host no VirtualService or registry entry knows.
+        let (status, _) = common::get(out, "unknown:9080", "/", &[]).await;
+        assert_eq!(status, 502);
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locality_failover_keeps_traffic_in_the_clients_zone() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+        assert_ne!(mesh.reviews_v1.inbound_addr(), mesh.reviews_v2.inbound_addr());
+        // istio loadbalancer_test.go: with outlier detection, the client's zone (us-east1-b)
+        // is priority 0 and takes all traffic while healthy.
+        let mut zones = (0, 0);
+        for _ in 0..40 {
+            let (status, body) = common::get(out, "ratings:9080", "/reviews/r", &[]).await;
+            assert_eq!(status, 200, "{body}");
+            if body.starts_with("reviews-v1") { zones.0 += 1 } else { zones.1 += 1 }
+        }
+        assert_eq!(zones, (40, 0));
+        // Without outlier detection Istio sets no failover priorities: both zones serve.
+        let mut zones = (0, 0);
+        for _ in 0..40 {
+            let (status, body) = common::get(out, "details:9080", "/reviews/d", &[]).await;
+            assert_eq!(status, 200, "{body}");
+            if body.starts_with("reviews-v1") { zones.0 += 1 } else { zones.1 += 1 }
+        }
+        assert!(zones.0 > 0 && zones.1 > 0, "{zones:?}");
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plaintext_and_foreign_trust_domain_clients_are_rejected() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let inbound = mesh.reviews_v1.inbound_addr();
+
+        // Plain HTTP to the mTLS port: the handshake fails and no request reaches the app.
+        let tcp = tokio::net::TcpStream::connect(inbound).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
+        tokio::spawn(conn);
+        let req =
+            Request::get("/reviews/0").header("host", "reviews:9080").body(Full::new(Bytes::new())).unwrap();
+        let plain = sender.send_request(req).await;
+        assert!(plain.is_err() || !plain.unwrap().status().is_success());
+
+        // An SVID from another trust domain's CA: refused even by a client that trusts both.
+        let evil = common::new_ca("evil.example");
+        let both = common::bundles(&[&mesh.ca, &evil]);
+        let intruder =
+            common::issue(&evil, "spiffe://evil.example/ns/default/sa/bookinfo-productpage", &both);
+        let config = intruder.client_config(IdMatcher::Any, &[b"http/1.1"]).unwrap();
+        let tcp = tokio::net::TcpStream::connect(inbound).await.unwrap();
+        let name = ServerName::try_from("reviews").unwrap();
+        // TLS 1.3: the client's handshake may finish before the server's alert arrives, so the
+        // refusal shows as a failed handshake or a failed first request.
+        let refused =
+            match tokio_rustls::TlsConnector::from(std::sync::Arc::new(config)).connect(name, tcp).await {
+                Err(_) => true,
+                Ok(tls) => {
+                    let (mut sender, conn) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
+                    tokio::spawn(conn);
+                    let req = Request::get("/reviews/0")
+                        .header("host", "reviews:9080")
+                        .body(Full::new(Bytes::new()))
+                        .unwrap();
+                    match sender.send_request(req).await {
+                        Err(_) => true,
+                        Ok(resp) => {
+                            let ok = resp.status().is_success();
+                            let _ = resp.into_body().collect().await;
+                            !ok
+                        }
+                    }
+                }
+            };
+        assert!(refused, "a client of another trust domain got through");
+
+        // The same client with an SVID of the mesh's own CA gets through (the control case).
+        let member =
+            common::issue(&mesh.ca, "spiffe://cluster.local/ns/default/sa/bookinfo-productpage", &mesh.trust);
+        let config = member.client_config(IdMatcher::Any, &[b"http/1.1"]).unwrap();
+        let tcp = tokio::net::TcpStream::connect(inbound).await.unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(ServerName::try_from("reviews").unwrap(), tcp)
+            .await
+            .unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.unwrap();
+        tokio::spawn(conn);
+        let req =
+            Request::get("/reviews/0").header("host", "reviews:9080").body(Full::new(Bytes::new())).unwrap();
+        let resp = sender.send_request(req).await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"reviews-v1 /reviews/0");
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_changes_routing_without_dropping_in_flight_requests() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+        let before = mesh.productpage.generation();
+
+        // Requests in flight (the app answers /slow after 400 ms) while the routes change.
+        let in_flight: Vec<_> = (0..10)
+            .map(|_| {
+                tokio::spawn(async move { common::get(out, "reviews:9080", "/reviews/slow", &[]).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        mesh.dir.write("routes.yaml", ROUTES_ALL_V2);
+        wait_for_generation(&mesh.productpage, before + 1).await;
+        for r in in_flight {
+            let (status, body) = r.await.unwrap();
+            assert_eq!(status, 200, "an in-flight request failed: {body}");
+            assert!(body.ends_with("/reviews/slow"), "{body}");
+        }
+        // After the reload every request goes to v2.
+        let (v1, v2) = count_versions(out, 20, &[]).await;
+        assert_eq!((v1, v2), (0, 20));
+
+        // A broken file is ignored: the last good configuration stays.
+        mesh.dir.write("broken.yaml", "kind: VirtualService\nspec: [unclosed");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(mesh.productpage.generation(), before + 1);
+        let (v1, v2) = count_versions(out, 5, &[]).await;
+        assert_eq!((v1, v2), (0, 5));
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}
