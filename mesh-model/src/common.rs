@@ -180,6 +180,40 @@ impl JsonSchema for Duration {
     }
 }
 
+// === gRPC status codes ===
+
+/// gRPC status code names in code order: `OK` is 0, `UNAUTHENTICATED` 16 (grpc/grpc
+/// doc/statuscodes.md), as Istio accepts them in `fault.abort.grpcStatus`.
+pub const GRPC_STATUS_NAMES: [&str; 17] = [
+    "OK",
+    "CANCELLED",
+    "UNKNOWN",
+    "INVALID_ARGUMENT",
+    "DEADLINE_EXCEEDED",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "PERMISSION_DENIED",
+    "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION",
+    "ABORTED",
+    "OUT_OF_RANGE",
+    "UNIMPLEMENTED",
+    "INTERNAL",
+    "UNAVAILABLE",
+    "DATA_LOSS",
+    "UNAUTHENTICATED",
+];
+
+/// The numeric code of a gRPC status name (`"UNAVAILABLE"` is 14).
+///
+/// ```
+/// assert_eq!(mesh_model::common::grpc_status_code("UNAVAILABLE"), Some(14));
+/// assert_eq!(mesh_model::common::grpc_status_code("unavailable"), None);
+/// ```
+pub fn grpc_status_code(name: &str) -> Option<u32> {
+    GRPC_STATUS_NAMES.iter().position(|n| *n == name).map(|i| i as u32)
+}
+
 // === selectors and references ===
 
 /// Selects the workloads (pods, VMs) a resource applies to by their labels.

@@ -769,26 +769,6 @@ fn validate_fault_percentage(p: &Percent) -> Result<(), String> {
     Ok(())
 }
 
-const GRPC_STATUSES: &[&str] = &[
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-];
-
 /// Istio's `validateHTTPStatus`: 200 through 600.
 fn validate_http_status(status: i64) -> Result<(), String> {
     if (200..=600).contains(&status) {
@@ -811,7 +791,7 @@ fn validate_fault(f: &HttpFaultInjection, path: &Path<'_>, report: &mut Report) 
         }
         match &a.error {
             Some(AbortError::GrpcStatus(s)) => {
-                if !GRPC_STATUSES.contains(&s.as_str()) {
+                if crate::common::grpc_status_code(s).is_none() {
                     report.error(
                         &ap.field("grpcStatus"),
                         format!(
