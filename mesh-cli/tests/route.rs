@@ -210,3 +210,35 @@ fn text_output() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("forward reviews.default.svc.cluster.local (mesh)"), "{text}");
 }
+
+#[test]
+fn routes_on_the_path_envoy_normalised() {
+    // Istio's default pathNormalization (BASE) makes Envoy resolve dot segments before
+    // routing: /x/../reviews/0 routes as /reviews/0.
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = dir.path().join("mesh.yaml");
+    std::fs::write(
+        &mesh,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: default}\nspec: {selector: {app: reviews}, ports: [{name: http, port: 9080}]}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: default}\nspec:\n  hosts: [reviews]\n  http:\n  - match: [{uri: {prefix: /reviews}}]\n    route: [{destination: {host: reviews, subset: v2}}]\n  - route: [{destination: {host: reviews, subset: v1}}]\n",
+    )
+    .unwrap();
+    let req = dir.path().join("req.json");
+    std::fs::write(&req, r#"{"source": {"namespace": "default"}, "destination": {"host": "reviews", "port": 9080}, "path": "/x/../reviews/0"}"#).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "route",
+            "--config",
+            mesh.to_str().unwrap(),
+            "--request",
+            req.to_str().unwrap(),
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_meshctl")).args(&args).output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(run(&[])["selected"]["subset"], "v2");
+    // With normalization off the raw path does not start with /reviews.
+    assert_eq!(run(&["--path-normalization", "NONE"])["selected"]["subset"], "v1");
+}

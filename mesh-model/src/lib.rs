@@ -14,6 +14,7 @@ pub mod mesh_config;
 pub mod meta;
 pub mod networking;
 pub mod object;
+pub mod path_normalization;
 pub mod registry;
 pub mod resource;
 pub mod security;

@@ -45,7 +45,11 @@ pub mod authz;
 mod ip;
 pub mod jwt;
 pub mod network_policy;
-pub mod normalize;
+/// The path normalisation the mesh configures Envoy with (shared with routing; it lives in
+/// [`mesh_model::path_normalization`]).
+pub mod normalize {
+    pub use mesh_model::path_normalization::*;
+}
 pub mod peer_authn;
 
 pub use ip::Cidr;

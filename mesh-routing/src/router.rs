@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use mesh_model::Snapshot;
 use mesh_model::mesh_config::OutboundTrafficPolicyMode as MeshOutbound;
 use mesh_model::networking::{HttpRetry, OutboundTrafficPolicyMode};
+use mesh_model::path_normalization::{PathError, PathNormalization, normalize_path};
 use mesh_model::registry::{Registry, Service};
 
 use crate::decision::{Action, Destinations, RouteDecision, RouteKind, RouteRef, Selected, TraceStep};
@@ -64,6 +65,7 @@ pub struct Router {
     drs: DestinationRules,
     sidecars: Sidecars,
     errors: Vec<(String, MatchError)>,
+    normalization: PathNormalization,
 }
 
 /// What a sidecar knows about its client for one request.
@@ -104,6 +106,7 @@ impl Router {
             drs: DestinationRules::compile(snapshot),
             sidecars: Sidecars::compile(snapshot),
             errors,
+            normalization: mesh.path_normalization(),
         }
     }
 
@@ -117,6 +120,18 @@ impl Router {
     /// such a condition never matches.
     pub fn errors(&self) -> &[(String, MatchError)] {
         &self.errors
+    }
+
+    /// Normalises a request path as the mesh configures Envoy (`meshConfig.pathNormalization`,
+    /// `BASE` by default). Envoy normalises before routing, so callers route (and authorize)
+    /// on the result; it borrows when nothing changes, the common case.
+    ///
+    /// ```
+    /// let router = mesh_routing::Router::compile(&mesh_model::Snapshot::builder().build([]));
+    /// assert_eq!(router.normalize_path("/a/../reviews/0?x=1").unwrap(), "/reviews/0?x=1");
+    /// ```
+    pub fn normalize_path<'p>(&self, path: &'p str) -> Result<Cow<'p, str>, PathError> {
+        normalize_path(path, self.normalization)
     }
 
     /// The registry the router resolves hosts with.

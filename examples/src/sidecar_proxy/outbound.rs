@@ -122,7 +122,13 @@ fn plan(req: &Request<Incoming>, shared: &Shared) -> Plan {
         return Plan::Reply(local_reply(StatusCode::BAD_REQUEST, "missing host"));
     };
     let (host, port) = split_authority(&authority);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let raw_path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    // Envoy normalises the path (meshConfig.pathNormalization) before routing; it answers 400
+    // to a path it cannot normalise.
+    let Ok(path) = config.router.normalize_path(raw_path) else {
+        return Plan::Reply(local_reply(StatusCode::BAD_REQUEST, "path normalization failed"));
+    };
+    let path = path.as_ref();
     let workload = &shared.options.workload;
     let headers = Headers(req.headers());
     let route_req = RouteRequest {

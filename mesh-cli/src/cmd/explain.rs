@@ -223,6 +223,11 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     for (vs, e) in router.errors() {
         eprintln!("meshctl: warning: VirtualService {vs}: {e}; the condition never matches");
     }
+    // Envoy normalises the path (meshConfig.pathNormalization) before routing; a path it
+    // cannot normalise is left as it is (authorization then refuses it).
+    if let Ok(std::borrow::Cow::Owned(p)) = router.normalize_path(&req.path) {
+        req.path = p;
+    }
 
     // The client: with the flag form, its labels and IP come from its pod unless given.
     let source = trace::source_workload(router.registry(), &req).cloned();

@@ -96,7 +96,7 @@ impl Claims for JsonClaims<'_> {
 
 /// Runs `meshctl route`.
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let req = request::read(&args.request)?;
+    let mut req = request::read(&args.request)?;
     let cfg = load_config(&args.config, &args.mesh, false)?;
     if let Some(gw) = &req.gateway
         && gw != "mesh"
@@ -107,6 +107,11 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let router = Router::compile(&cfg.snapshot).with_default_namespace(args.mesh.default_namespace.clone());
     for (vs, e) in router.errors() {
         eprintln!("meshctl: warning: VirtualService {vs}: {e}; the condition never matches");
+    }
+    // Envoy normalises the path (meshConfig.pathNormalization) before routing; a path it
+    // cannot normalise is left as it is (authorization then refuses it).
+    if let Ok(std::borrow::Cow::Owned(p)) = router.normalize_path(&req.path) {
+        req.path = p;
     }
     let claims = req.auth.as_ref().map(|a| JsonClaims(&a.claims));
     let rreq = to_route_request(&req, claims.as_ref().map(|c| c as &dyn Claims));

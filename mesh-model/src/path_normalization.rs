@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-pub use mesh_model::mesh_config::PathNormalization;
+pub use crate::mesh_config::PathNormalization;
 
 /// Why a path was refused, as Envoy refuses it before any filter runs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,7 +68,7 @@ static TABLE: [u8; 256] = path_table();
 /// nothing changes, which is the common case.
 ///
 /// ```
-/// use mesh_policy::normalize::{normalize_path, PathNormalization};
+/// use mesh_model::path_normalization::{normalize_path, PathNormalization};
 /// assert_eq!(normalize_path("/a/../admin", PathNormalization::Base).unwrap(), "/admin");
 /// assert_eq!(normalize_path("//admin", PathNormalization::Base).unwrap(), "//admin");
 /// assert_eq!(normalize_path("//admin", PathNormalization::MergeSlashes).unwrap(), "/admin");
