@@ -258,37 +258,7 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
                 ],
             );
         }
-        if !loopback_included {
-            if p.redirect_dns {
-                b.append(
-                    OUTPUT,
-                    "nat",
-                    &[
-                        "-o",
-                        "lo",
-                        "-p",
-                        "tcp",
-                        "!",
-                        "--dport",
-                        "53",
-                        "-m",
-                        "owner",
-                        "!",
-                        "--uid-owner",
-                        uid,
-                        "-j",
-                        "RETURN",
-                    ],
-                );
-            } else {
-                b.append(
-                    OUTPUT,
-                    "nat",
-                    &["-o", "lo", "-m", "owner", "!", "--uid-owner", uid, "-j", "RETURN"],
-                );
-            }
-        }
-        b.append(OUTPUT, "nat", &["-m", "owner", "--uid-owner", uid, "-j", "RETURN"]);
+        owner_returns(b, "--uid-owner", uid, loopback_included, p.redirect_dns);
     }
     for gid in split(&cfg.proxy_gid) {
         b.append_versioned(
@@ -315,37 +285,7 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
                 IN_REDIRECT,
             ],
         );
-        if !loopback_included {
-            if p.redirect_dns {
-                b.append(
-                    OUTPUT,
-                    "nat",
-                    &[
-                        "-o",
-                        "lo",
-                        "-p",
-                        "tcp",
-                        "!",
-                        "--dport",
-                        "53",
-                        "-m",
-                        "owner",
-                        "!",
-                        "--gid-owner",
-                        gid,
-                        "-j",
-                        "RETURN",
-                    ],
-                );
-            } else {
-                b.append(
-                    OUTPUT,
-                    "nat",
-                    &["-o", "lo", "-m", "owner", "!", "--gid-owner", gid, "-j", "RETURN"],
-                );
-            }
-        }
-        b.append(OUTPUT, "nat", &["-m", "owner", "--gid-owner", gid, "-j", "RETURN"]);
+        owner_returns(b, "--gid-owner", gid, loopback_included, p.redirect_dns);
     }
 
     // Owner groups.
@@ -455,6 +395,27 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
             &["-p", "tcp", "-i", "lo", "-m", "mark", "!", "--mark", OUTBOUND_MARK, "-j", "RETURN"],
         );
     }
+}
+
+/// The RETURN rules istio-iptables adds for each proxy UID and GID (`owner_flag` is
+/// `--uid-owner` or `--gid-owner`): the proxy's own loopback traffic (all of it, or all but DNS
+/// when DNS is captured) unless loopback is captured, then everything the proxy sends.
+fn owner_returns(b: &mut Builder, owner_flag: &str, id: &str, loopback_included: bool, redirect_dns: bool) {
+    if !loopback_included {
+        if redirect_dns {
+            b.append(
+                OUTPUT,
+                "nat",
+                &[
+                    "-o", "lo", "-p", "tcp", "!", "--dport", "53", "-m", "owner", "!", owner_flag, id, "-j",
+                    "RETURN",
+                ],
+            );
+        } else {
+            b.append(OUTPUT, "nat", &["-o", "lo", "-m", "owner", "!", owner_flag, id, "-j", "RETURN"]);
+        }
+    }
+    b.append(OUTPUT, "nat", &["-m", "owner", owner_flag, id, "-j", "RETURN"]);
 }
 
 fn inbound(cfg: &CaptureConfig, b: &mut Builder) {
