@@ -233,30 +233,7 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
                 IN_REDIRECT,
             ],
         );
-        if !loopback_included {
-            if p.redirect_dns {
-                b.append(
-                    OUTPUT,
-                    NAT,
-                    &[
-                        "oifname",
-                        "lo",
-                        "meta l4proto tcp",
-                        "tcp dport",
-                        "!=",
-                        "53",
-                        "skuid",
-                        "!=",
-                        uid,
-                        C,
-                        "return",
-                    ],
-                );
-            } else {
-                b.append(OUTPUT, NAT, &["oifname", "lo", "skuid", "!=", uid, C, "return"]);
-            }
-        }
-        b.append(OUTPUT, NAT, &["skuid", uid, C, "return"]);
+        owner_returns(b, "skuid", uid, loopback_included, p.redirect_dns);
     }
     for gid in split(&cfg.proxy_gid) {
         b.append(
@@ -299,30 +276,7 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
                 IN_REDIRECT,
             ],
         );
-        if !loopback_included {
-            if p.redirect_dns {
-                b.append(
-                    OUTPUT,
-                    NAT,
-                    &[
-                        "oifname",
-                        "lo",
-                        "meta l4proto tcp",
-                        "tcp dport",
-                        "!=",
-                        "53",
-                        "skgid",
-                        "!=",
-                        gid,
-                        C,
-                        "return",
-                    ],
-                );
-            } else {
-                b.append(OUTPUT, NAT, &["oifname", "lo", "skgid", "!=", gid, C, "return"]);
-            }
-        }
-        b.append(OUTPUT, NAT, &["skgid", gid, C, "return"]);
+        owner_returns(b, "skgid", gid, loopback_included, p.redirect_dns);
     }
 
     if p.owner_groups.except {
@@ -439,6 +393,36 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
             &["iifname", "lo", "meta l4proto tcp", "mark", "!=", OUTBOUND_MARK, C, "return"],
         );
     }
+}
+
+/// The return rules Istio's nftables mode adds for each proxy UID and GID (`owner_key` is
+/// `skuid` or `skgid`): the proxy's own loopback traffic (all of it, or all but DNS when DNS is
+/// captured) unless loopback is captured, then everything the proxy sends.
+fn owner_returns(b: &mut Builder, owner_key: &str, id: &str, loopback_included: bool, redirect_dns: bool) {
+    if !loopback_included {
+        if redirect_dns {
+            b.append(
+                OUTPUT,
+                NAT,
+                &[
+                    "oifname",
+                    "lo",
+                    "meta l4proto tcp",
+                    "tcp dport",
+                    "!=",
+                    "53",
+                    owner_key,
+                    "!=",
+                    id,
+                    C,
+                    "return",
+                ],
+            );
+        } else {
+            b.append(OUTPUT, NAT, &["oifname", "lo", owner_key, "!=", id, C, "return"]);
+        }
+    }
+    b.append(OUTPUT, NAT, &[owner_key, id, C, "return"]);
 }
 
 fn inbound(cfg: &CaptureConfig, b: &mut Builder) {
