@@ -6,16 +6,14 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use mesh_model::kube::{IntOrString, Pod, Service};
-use mesh_model::networking::ServiceEntry;
+use mesh_model::registry::{Origin, Registry, Service, TargetPort};
 use mesh_model::snapshot::resolve_short_name;
-use mesh_model::{Kind, Resource, Snapshot};
 
 use crate::request::Request;
 
-/// The registry entry the destination host resolved to.
+/// The object the destination host resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Registry {
+pub(crate) enum Source {
     /// A Kubernetes Service `namespace/name`.
     Service { namespace: String, name: String },
     /// A ServiceEntry `namespace/name`.
@@ -33,120 +31,71 @@ pub(crate) struct DestinationWorkload {
     /// The FQDN of the host (or the host itself when it is an IP or unknown).
     pub(crate) fqdn: String,
     /// The Service or ServiceEntry the host resolved to.
-    pub(crate) registry: Option<Registry>,
+    pub(crate) registry: Option<Source>,
 }
 
-fn pods_selected<'s>(
-    snapshot: &'s Snapshot,
-    namespace: &str,
-    selector: &BTreeMap<String, String>,
-) -> impl Iterator<Item = &'s Pod> {
-    let selector = selector.clone();
-    let namespace = namespace.to_string();
-    snapshot.of_kind(Kind::Pod).iter().filter_map(move |r| match r {
-        Resource::Pod(p)
-            if p.metadata.namespace() == namespace
-                && !selector.is_empty()
-                && selector.iter().all(|(k, v)| p.metadata.labels.get(k) == Some(v)) =>
-        {
-            Some(p)
-        }
-        _ => None,
-    })
-}
-
-fn service_by_ip<'s>(snapshot: &'s Snapshot, ip: &str) -> Option<&'s Service> {
-    snapshot.of_kind(Kind::Service).iter().find_map(|r| match r {
-        Resource::Service(s)
-            if s.spec.cluster_ip.as_deref() == Some(ip) || s.spec.cluster_ips.iter().any(|c| c == ip) =>
-        {
-            Some(s)
-        }
-        _ => None,
-    })
-}
-
-/// The target port a Service maps `port` to, resolving a named target port against the
-/// selected pods' container ports.
-fn service_target_port(snapshot: &Snapshot, svc: &Service, port: u16) -> u16 {
-    let Some(sp) = svc.spec.ports.iter().find(|p| p.port == i32::from(port)) else { return port };
-    match sp.effective_target_port() {
-        IntOrString::Int(n) => u16::try_from(n).unwrap_or(port),
-        IntOrString::String(name) => pods_selected(snapshot, svc.metadata.namespace(), &svc.spec.selector)
-            .flat_map(|p| p.spec.containers.iter().flat_map(|c| &c.ports))
-            .find(|cp| cp.name.as_deref() == Some(name.as_str()))
-            .and_then(|cp| u16::try_from(cp.container_port).ok())
-            .unwrap_or(port),
-    }
-}
-
-fn service_entry_target_port(se: &ServiceEntry, port: u16) -> u16 {
-    se.spec
-        .ports
-        .iter()
-        .find(|p| p.number == u32::from(port))
-        .and_then(|p| p.target_port)
-        .and_then(|t| u16::try_from(t).ok())
+/// The workload port behind service port `port`: what the service's endpoints receive on
+/// (named target ports resolved per pod by the registry), else the port's numeric target
+/// port, else `port` itself.
+fn target_port(registry: &Registry, svc: &Service, port: u16) -> u16 {
+    let from_endpoints = registry
+        .endpoints_for_port(svc, u32::from(port))
+        .find_map(|e| u16::try_from(e.port).ok().filter(|p| *p != 0));
+    from_endpoints
+        .or_else(|| match svc.port(u32::from(port)).and_then(|p| p.target_port.as_ref()) {
+            Some(TargetPort::Number(n)) => u16::try_from(*n).ok(),
+            _ => None,
+        })
         .unwrap_or(port)
 }
 
-/// Resolves the destination of `req` against `snapshot`; `default_namespace` resolves short
-/// names when the source has no namespace.
-pub(crate) fn resolve(snapshot: &Snapshot, req: &Request, default_namespace: &str) -> DestinationWorkload {
+/// Resolves the destination of `req` with the service registry, as the client's sidecar
+/// resolves the host; `default_namespace` stands for the source namespace when it has none.
+pub(crate) fn resolve(registry: &Registry, req: &Request, default_namespace: &str) -> DestinationWorkload {
     let host = req.destination.host.as_str();
     let client_port = req.destination.port.unwrap_or(0);
     let source_ns = req.source.namespace.as_deref().unwrap_or(default_namespace);
-    let is_ip = host.parse::<IpAddr>().is_ok();
-    let fqdn =
-        if is_ip { host.to_string() } else { resolve_short_name(host, source_ns, snapshot.domain_suffix()) };
-
-    let service = if is_ip {
-        service_by_ip(snapshot, host)
+    let service = if host.parse::<IpAddr>().is_ok() {
+        registry.lookup_ip(host).services.first().copied()
     } else {
-        snapshot.by_host(Kind::Service, &fqdn).find_map(|r| match r {
-            Resource::Service(s) => Some(s),
-            _ => None,
-        })
+        registry.resolve(host, source_ns)
     };
-    let mut out = if let Some(svc) = service {
-        let ns = svc.metadata.namespace().to_string();
-        let sa =
-            pods_selected(snapshot, &ns, &svc.spec.selector).next().map(|p| p.service_account().to_string());
-        DestinationWorkload {
-            namespace: ns.clone(),
-            labels: svc.spec.selector.clone(),
-            service_account: sa,
-            port: service_target_port(snapshot, svc, client_port),
-            fqdn,
-            registry: Some(Registry::Service { namespace: ns, name: svc.metadata.name().to_string() }),
+    let mut out = match service {
+        Some(svc) => {
+            let ns = svc.namespace.clone();
+            let name = svc.name.clone();
+            DestinationWorkload {
+                namespace: ns.clone(),
+                labels: svc.selector.clone().unwrap_or_default(),
+                service_account: registry.endpoints(svc).iter().find_map(|e| e.service_account.clone()),
+                port: target_port(registry, svc, client_port),
+                fqdn: svc.hostname.clone(),
+                registry: Some(match svc.origin {
+                    Origin::ServiceEntry => Source::ServiceEntry { namespace: ns, name },
+                    _ => Source::Service { namespace: ns, name },
+                }),
+            }
         }
-    } else if let Some(se) = snapshot.by_host(Kind::ServiceEntry, &fqdn).find_map(|r| match r {
-        Resource::ServiceEntry(se) => Some(se),
-        _ => None,
-    }) {
-        let ns = se.metadata.namespace().to_string();
-        DestinationWorkload {
-            namespace: ns.clone(),
-            labels: se.spec.workload_selector.as_ref().map(|s| s.labels.clone()).unwrap_or_default(),
-            service_account: None,
-            port: service_entry_target_port(se, client_port),
-            fqdn,
-            registry: Some(Registry::ServiceEntry { namespace: ns, name: se.metadata.name().to_string() }),
-        }
-    } else {
-        // An unknown host: a Kubernetes-style FQDN still names its namespace.
-        let suffix = format!(".svc.{}", snapshot.domain_suffix());
-        let ns = fqdn
-            .strip_suffix(&suffix)
-            .and_then(|rest| rest.rsplit_once('.'))
-            .map_or(source_ns.to_string(), |(_, ns)| ns.to_string());
-        DestinationWorkload {
-            namespace: ns,
-            labels: BTreeMap::new(),
-            service_account: None,
-            port: client_port,
-            fqdn,
-            registry: None,
+        None => {
+            let fqdn = if host.parse::<IpAddr>().is_ok() {
+                host.to_string()
+            } else {
+                resolve_short_name(host, source_ns, &registry.options().domain_suffix)
+            };
+            // An unknown host: a Kubernetes-style FQDN still names its namespace.
+            let suffix = format!(".svc.{}", registry.options().domain_suffix);
+            let ns = fqdn
+                .strip_suffix(&suffix)
+                .and_then(|rest| rest.rsplit_once('.'))
+                .map_or(source_ns.to_string(), |(_, ns)| ns.to_string());
+            DestinationWorkload {
+                namespace: ns,
+                labels: BTreeMap::new(),
+                service_account: None,
+                port: client_port,
+                fqdn,
+                registry: None,
+            }
         }
     };
     if let Some(w) = &req.destination.workload {

@@ -14,6 +14,7 @@ use crate::config::{CliError, MeshFlags, load_config};
 use crate::output::{Format, print_json};
 use crate::request::{self, Request};
 use crate::workload::{DestinationWorkload, resolve};
+use mesh_model::registry::Registry;
 
 /// Arguments of `meshctl authz`.
 #[derive(Debug, clap::Args)]
@@ -35,10 +36,11 @@ pub(crate) struct Args {
 /// destination workload.
 pub(crate) fn enforcement_point(
     snapshot: &Snapshot,
+    registry: &Registry,
     req: &Request,
     default_ns: &str,
 ) -> Result<DestinationWorkload, CliError> {
-    let mut dest = resolve(snapshot, req, default_ns);
+    let mut dest = resolve(registry, req, default_ns);
     if let Some(gw) = &req.gateway {
         let (ns, name) = gw.split_once('/').ok_or_else(|| {
             CliError(format!("malformed request: gateway must be \"namespace/name\", got {gw:?}"))
@@ -179,7 +181,8 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let req = request::read(&args.request)?;
     let cfg = load_config(&args.config, &args.mesh, false)?;
     let authorizer = Authorizer::compile(&cfg.snapshot);
-    let dest = enforcement_point(&cfg.snapshot, &req, &args.mesh.default_namespace)?;
+    let registry = Registry::from_snapshot(&cfg.snapshot);
+    let dest = enforcement_point(&cfg.snapshot, &registry, &req, &args.mesh.default_namespace)?;
     let (decision, audits) = evaluate(&authorizer, cfg.mesh.trust_domain(), &req, &dest)?;
     match args.output {
         Format::Json => print_json(&to_json(&decision, &audits)),

@@ -249,11 +249,11 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
 
     // Authorization, at the destination workload (or the gateway).
     let authorizer = Authorizer::compile(&cfg.snapshot);
-    let at = authz::enforcement_point(&cfg.snapshot, &req, &args.mesh.default_namespace)?;
+    let at = authz::enforcement_point(&cfg.snapshot, router.registry(), &req, &args.mesh.default_namespace)?;
     let (verdict, audits) = authz::evaluate(&authorizer, cfg.mesh.trust_domain(), &req, &at)?;
 
     // mTLS, at the destination workload and port.
-    let dest = resolve(&cfg.snapshot, &req, &args.mesh.default_namespace);
+    let dest = resolve(router.registry(), &req, &args.mesh.default_namespace);
     let peer = PeerAuthn::compile(&cfg.snapshot);
     let mode = peer.mode(&dest.namespace, &dest.labels, u32::from(dest.port));
     // Inside the mesh, a plaintext client reaching a STRICT port is refused by the server's

@@ -47,7 +47,8 @@ pub(crate) fn to_json(d: &MtlsDecision<'_>) -> Value {
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let req = request::read(&args.request)?;
     let cfg = load_config(&args.config, &args.mesh, false)?;
-    let dest = resolve(&cfg.snapshot, &req, &args.mesh.default_namespace);
+    let registry = mesh_model::registry::Registry::from_snapshot(&cfg.snapshot);
+    let dest = resolve(&registry, &req, &args.mesh.default_namespace);
     let pa = PeerAuthn::compile(&cfg.snapshot);
     let d = pa.mode(&dest.namespace, &dest.labels, u32::from(dest.port));
     match args.output {
