@@ -12,7 +12,6 @@ use mesh_model::security::MutualTlsMode;
 use mesh_policy::authz::Authorizer;
 use mesh_policy::network_policy::NetworkPolicies;
 use mesh_policy::peer_authn::PeerAuthn;
-use mesh_routing::Router;
 use mesh_routing::request::Claims;
 use serde_json::json;
 
@@ -213,21 +212,7 @@ fn read_request(args: &Args) -> Result<(Request, bool), CliError> {
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let (mut req, from_flags) = read_request(args)?;
     let cfg = load_config(&args.config, &args.mesh, true)?;
-    if let Some(gw) = &req.gateway
-        && gw != "mesh"
-        && !gw.contains('/')
-    {
-        return Err(CliError(format!("malformed request: gateway must be \"namespace/name\", got {gw:?}")));
-    }
-    let router = Router::compile(&cfg.snapshot).with_default_namespace(args.mesh.default_namespace.clone());
-    for (vs, e) in router.errors() {
-        eprintln!("meshctl: warning: VirtualService {vs}: {e}; the condition never matches");
-    }
-    // Envoy normalises the path (meshConfig.pathNormalization) before routing; a path it
-    // cannot normalise is left as it is (authorization then refuses it).
-    if let Ok(std::borrow::Cow::Owned(p)) = router.normalize_path(&req.path) {
-        req.path = p;
-    }
+    let router = route::prepare(&cfg, &args.mesh, &mut req)?;
 
     // The client: with the flag form, its labels and IP come from its pod unless given.
     let source = trace::source_workload(router.registry(), &req).cloned();

@@ -10,7 +10,7 @@ use mesh_routing::{RouteDecision, RouteRequest, Router};
 use serde_json::{Value, json};
 
 use crate::Answer;
-use crate::config::{CliError, MeshFlags, load_config};
+use crate::config::{CliError, ConfigSet, MeshFlags, load_config};
 use crate::output::{Format, print_json};
 use crate::request::{self, Protocol, Request};
 
@@ -94,25 +94,31 @@ impl Claims for JsonClaims<'_> {
     }
 }
 
-/// Runs `meshctl route`.
-pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let mut req = request::read(&args.request)?;
-    let cfg = load_config(&args.config, &args.mesh, false)?;
+/// The router for a decision command, with `req` made what Envoy routes on: its gateway
+/// checked (`namespace/name`, or `mesh`) and its path normalised as the mesh configures Envoy
+/// (a path Envoy cannot normalise is left as it is: authorization then refuses it).
+pub(crate) fn prepare(cfg: &ConfigSet, mesh: &MeshFlags, req: &mut Request) -> Result<Router, CliError> {
     if let Some(gw) = &req.gateway
         && gw != "mesh"
         && !gw.contains('/')
     {
         return Err(CliError(format!("malformed request: gateway must be \"namespace/name\", got {gw:?}")));
     }
-    let router = Router::compile(&cfg.snapshot).with_default_namespace(args.mesh.default_namespace.clone());
+    let router = Router::compile(&cfg.snapshot).with_default_namespace(mesh.default_namespace.clone());
     for (vs, e) in router.errors() {
         eprintln!("meshctl: warning: VirtualService {vs}: {e}; the condition never matches");
     }
-    // Envoy normalises the path (meshConfig.pathNormalization) before routing; a path it
-    // cannot normalise is left as it is (authorization then refuses it).
     if let Ok(std::borrow::Cow::Owned(p)) = router.normalize_path(&req.path) {
         req.path = p;
     }
+    Ok(router)
+}
+
+/// Runs `meshctl route`.
+pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
+    let mut req = request::read(&args.request)?;
+    let cfg = load_config(&args.config, &args.mesh, false)?;
+    let router = prepare(&cfg, &args.mesh, &mut req)?;
     let claims = req.auth.as_ref().map(|a| JsonClaims(&a.claims));
     let rreq = to_route_request(&req, claims.as_ref().map(|c| c as &dyn Claims));
     let d = router.route(&rreq);
