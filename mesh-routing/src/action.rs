@@ -22,72 +22,39 @@ use crate::request::RouteRequest;
 /// assert_eq!(pick_weighted(&[0, 10], 0.0), Some(1));
 /// ```
 pub fn pick_weighted(weights: &[i32], random: f64) -> Option<usize> {
-    if weights.len() == 1 {
-        return Some(0);
-    }
-    let total: i64 = weights.iter().map(|w| i64::from((*w).max(0))).sum();
-    if total == 0 {
-        return None;
-    }
-    let target = random * total as f64;
-    let mut cum = 0i64;
-    for (i, w) in weights.iter().enumerate() {
-        if *w <= 0 {
-            continue;
-        }
-        cum += i64::from(*w);
-        if cum as f64 > target {
-            return Some(i);
-        }
-    }
-    weights.iter().rposition(|w| *w > 0)
+    pick_by(weights.len(), |i| weights[i], random)
 }
 
 /// The weighted pick over a route's destinations (see [`pick_weighted`]).
 pub fn pick_destination(route: &[HttpRouteDestination], random: f64) -> Option<usize> {
-    if route.len() == 1 {
-        return Some(0);
-    }
-    let total: i64 = route.iter().map(|d| i64::from(d.weight.unwrap_or(0).max(0))).sum();
-    if total == 0 {
-        return None;
-    }
-    let target = random * total as f64;
-    let mut cum = 0i64;
-    let mut last = None;
-    for (i, d) in route.iter().enumerate() {
-        let w = i64::from(d.weight.unwrap_or(0));
-        if w <= 0 {
-            continue;
-        }
-        last = Some(i);
-        cum += w;
-        if cum as f64 > target {
-            return Some(i);
-        }
-    }
-    last
+    pick_by(route.len(), |i| route[i].weight.unwrap_or(0), random)
 }
 
 /// The weighted pick over a TCP or TLS route's destinations (see [`pick_weighted`]).
 pub fn pick_l4(route: &[mesh_model::networking::RouteDestination], random: f64) -> Option<usize> {
-    if route.len() == 1 {
+    pick_by(route.len(), |i| route[i].weight.unwrap_or(0), random)
+}
+
+/// [`pick_weighted`] over `len` destinations whose weights `weight` gives, without collecting
+/// them (the per-request path allocates nothing).
+fn pick_by(len: usize, weight: impl Fn(usize) -> i32, random: f64) -> Option<usize> {
+    if len == 1 {
         return Some(0);
     }
-    let total: i64 = route.iter().map(|d| i64::from(d.weight.unwrap_or(0).max(0))).sum();
+    let total: i64 = (0..len).map(|i| i64::from(weight(i).max(0))).sum();
     if total == 0 {
         return None;
     }
     let target = random * total as f64;
     let mut cum = 0i64;
     let mut last = None;
-    for (i, d) in route.iter().enumerate() {
-        let w = i64::from(d.weight.unwrap_or(0));
+    for i in 0..len {
+        let w = weight(i);
         if w <= 0 {
             continue;
         }
         last = Some(i);
-        cum += w;
+        cum += i64::from(w);
         if cum as f64 > target {
             return Some(i);
         }
