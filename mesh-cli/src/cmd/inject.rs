@@ -107,9 +107,15 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
         decide(&cfg, &namespace, &ns_labels, &labels, &annotations, host_network)
     };
     let patch = if decision.inject {
+        // Istio's webhook fills in the request's namespace before injecting; the patch is
+        // taken against that pod, so it never touches metadata.namespace.
+        let mut pod = pod.clone();
+        if pod["metadata"]["namespace"].as_str().unwrap_or("").is_empty() && pod["metadata"].is_object() {
+            pod["metadata"]["namespace"] = Value::String(namespace.clone());
+        }
         let injected =
-            inject_pod(pod, &values).map_err(|e| CliError(format!("{}: {e}", args.review.display())))?;
-        Some(diff(pod, &injected))
+            inject_pod(&pod, &values).map_err(|e| CliError(format!("{}: {e}", args.review.display())))?;
+        Some(diff(&pod, &injected))
     } else {
         None
     };

@@ -1,17 +1,28 @@
 //! Sidecar injection as Istio's webhook performs it: whether a pod gets a sidecar
-//! ([`decision`]), what the injected pod looks like ([`template`]) and the JSON Patch and
-//! AdmissionReview response that carry it ([`patch`]).
+//! ([`decision`]), what the injected pod looks like ([`pod`], rendering Istio's [`template`]
+//! and overlaying it with a [`smp`] strategic merge, rewriting [`probes`]), and the JSON
+//! Patch and AdmissionReview response that carry it ([`patch`]). Pinned to Istio's own
+//! injection golden files (`tests/inject_golden.rs`).
 //!
 //! The pod is handled as JSON (`serde_json::Value`): the AdmissionReview carries it raw, and
 //! the patch must preserve every field, including those the typed model leaves out.
 
 pub mod decision;
+pub mod deploy_meta;
 pub mod patch;
+pub mod pod;
+pub mod probes;
+pub mod proxy_config;
+pub mod quantity;
+pub mod smp;
 pub mod template;
+pub mod typed;
+pub mod values;
 
 pub use decision::{Decision, DecisionReason, InjectionPolicy, InjectorConfig, decide};
 pub use patch::{admission_response, apply, diff};
-pub use template::{InjectValues, inject_pod};
+pub use pod::inject_pod;
+pub use values::InjectValues;
 
 /// Why an injection request could not be answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +42,21 @@ pub enum InjectError {
         /// Its value.
         value: String,
     },
+    /// Another annotation the injector reads does not parse, such as
+    /// `proxy.istio.io/config` that is not a ProxyConfig.
+    #[error("annotation {annotation} is {value:?}: {reason}")]
+    InvalidAnnotation {
+        /// The annotation.
+        annotation: String,
+        /// Its value.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The pod's Prometheus scrape annotations cannot be merged, such as a port the agent
+    /// itself uses.
+    #[error("{0}")]
+    Prometheus(String),
     /// A JSON Patch operation cannot be applied (bad path, missing target).
     #[error("the JSON Patch operation at {path} cannot be applied: {reason}")]
     Patch {

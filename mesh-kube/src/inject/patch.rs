@@ -108,7 +108,7 @@ pub fn apply(doc: &Value, patch: &Value) -> Result<Value, InjectError> {
                     m.insert(last.clone(), op["value"].clone());
                 }
                 "remove" => {
-                    m.remove(last).ok_or_else(|| patch_err(path, "remove of a missing member"))?;
+                    m.shift_remove(last).ok_or_else(|| patch_err(path, "remove of a missing member"))?;
                 }
                 _ => return Err(patch_err(path, "unsupported operation")),
             },

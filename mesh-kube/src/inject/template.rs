@@ -1,206 +1,127 @@
-//! The injected pod: what Istio's `sidecar` injection template adds to a pod (labels,
-//! annotations, the `istio-init` or `istio-validation` init container, the `istio-proxy`
-//! container, volumes), with the annotations that steer it (`sidecar.istio.io/proxyCPU`,
-//! `...Memory`, `...CPULimit`, `...MemoryLimit`, `proxyImage`, `interceptionMode`,
-//! `traffic.sidecar.istio.io/*`, readiness probe settings).
+//! Istio's `sidecar` injection template (`injection-template.yaml` of the `istio-discovery`
+//! chart), rendered for one pod as the partial pod it overlays: labels, annotations, the
+//! `istio-init` or `istio-validation` init container, the `istio-proxy` container (a native
+//! sidecar when enabled), volumes and image pull secrets, steered by the pod's annotations
+//! (`sidecar.istio.io/proxyCPU`, `proxyImage`, `interceptionMode`, `userVolume`,
+//! `traffic.sidecar.istio.io/*`, readiness settings, ...).
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::InjectError;
-use crate::capture::annotations::{CaptureDefaults, PodCapture, STATUS_PORT, pod_capture};
+use super::deploy_meta::DeployMeta;
+use super::quantity::{canonical, is_quantity};
+use super::{InjectError, InjectValues, proxy_config};
+use crate::capture::CaptureError;
+use crate::capture::annotations::{STATUS_PORT, pod_capture};
 
 /// `sidecar.istio.io/status`: what injection added, so that it can be undone.
 pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 /// The proxy container's name.
 pub const PROXY_CONTAINER: &str = "istio-proxy";
+/// The init container that installs traffic capture.
+pub const INIT_CONTAINER: &str = "istio-init";
+/// The init container that checks the CNI plugin installed traffic capture.
+pub const VALIDATION_CONTAINER: &str = "istio-validation";
 
-/// Settings of the injector (the Helm values and mesh config the template reads), with
-/// Istio's defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct InjectValues {
-    /// `global.hub`.
-    pub hub: String,
-    /// `global.tag`.
-    pub tag: String,
-    /// `global.proxy.image`.
-    pub proxy_image: String,
-    /// The control plane's revision; empty for the default revision.
-    pub revision: String,
-    /// The namespace istiod runs in.
-    pub istio_namespace: String,
-    /// `global.proxy.clusterDomain`.
-    pub cluster_domain: String,
-    /// MeshConfig `trustDomain`.
-    pub trust_domain: String,
-    /// `global.multiCluster.clusterName`.
-    pub cluster_id: String,
-    /// `global.proxy.logLevel`.
-    pub log_level: String,
-    /// `global.proxy.componentLogLevel`.
-    pub component_log_level: String,
-    /// `global.logging.level`.
-    pub agent_log_level: String,
-    /// `pilot.cni.enabled`: the CNI plugin installs the rules; the init container only validates.
-    pub cni: bool,
-    /// Inject the proxy as a native sidecar (an init container with `restartPolicy: Always`).
-    pub native_sidecar: bool,
-    /// `holdApplicationUntilProxyStarts`: the proxy goes first and blocks the app's start.
-    pub hold_application_until_proxy_starts: bool,
-    /// MeshConfig `enablePrometheusMerge`.
-    pub enable_prometheus_merge: bool,
-    /// `global.proxy.privileged`.
-    pub privileged: bool,
-    /// `global.proxy.readinessInitialDelaySeconds`.
-    pub readiness_initial_delay_seconds: i64,
-    /// `global.proxy.readinessPeriodSeconds`.
-    pub readiness_period_seconds: i64,
-    /// `global.proxy.readinessFailureThreshold`.
-    pub readiness_failure_threshold: i64,
-    /// `global.proxy.startupProbe.enabled`.
-    pub startup_probe: bool,
-    /// `global.proxy.resources`: used when no resource annotation is set.
-    pub proxy_resources: Value,
-    /// What traffic capture falls back to.
-    pub capture: CaptureDefaults,
+/// The template's inputs for one pod.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateInput<'a> {
+    /// The pod (stripped of a previous injection), as JSON.
+    pub pod: &'a Value,
+    /// The injector's settings.
+    pub values: &'a InjectValues,
+    /// The pod's effective ProxyConfig.
+    pub proxy_config: &'a Value,
+    /// The pod's workload.
+    pub deploy: &'a DeployMeta,
 }
 
-impl Default for InjectValues {
-    fn default() -> Self {
-        Self {
-            hub: "docker.io/istio".into(),
-            tag: "1.28.0".into(),
-            proxy_image: "proxyv2".into(),
-            revision: String::new(),
-            istio_namespace: "istio-system".into(),
-            cluster_domain: "cluster.local".into(),
-            trust_domain: "cluster.local".into(),
-            cluster_id: "Kubernetes".into(),
-            log_level: "warning".into(),
-            component_log_level: "misc:error".into(),
-            agent_log_level: "default:info".into(),
-            cni: false,
-            native_sidecar: false,
-            hold_application_until_proxy_starts: false,
-            enable_prometheus_merge: true,
-            privileged: false,
-            readiness_initial_delay_seconds: 0,
-            readiness_period_seconds: 15,
-            readiness_failure_threshold: 4,
-            startup_probe: true,
-            proxy_resources: json!({
-                "limits": {"cpu": "2000m", "memory": "1024Mi"},
-                "requests": {"cpu": "100m", "memory": "128Mi"}
-            }),
-            capture: CaptureDefaults::default(),
-        }
-    }
-}
-
-fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+pub(crate) fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
         .unwrap_or_default()
 }
 
-/// Whether `s` is a Kubernetes quantity (`100m`, `1.5`, `128Mi`, `1e3`).
-pub fn is_quantity(s: &str) -> bool {
-    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let num_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
-    let (num, suffix) = s.split_at(num_end);
-    if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-        return false;
-    }
-    matches!(suffix, "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei")
-        || ((suffix.starts_with('e') || suffix.starts_with('E'))
-            && suffix[1..]
-                .strip_prefix(['+', '-'])
-                .unwrap_or(&suffix[1..])
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-            && suffix.len() > 1)
-}
+/// The four resource annotations, with the section and resource each sets.
+const RESOURCE_ANNOTATIONS: [(&str, &str, &str); 4] = [
+    ("sidecar.istio.io/proxyCPU", "requests", "cpu"),
+    ("sidecar.istio.io/proxyMemory", "requests", "memory"),
+    ("sidecar.istio.io/proxyCPULimit", "limits", "cpu"),
+    ("sidecar.istio.io/proxyMemoryLimit", "limits", "memory"),
+];
 
-/// The proxy's resources: from the four annotations when any is set, else the mesh default.
+/// The template's `resources` block: from the annotations when any is set, else the mesh
+/// default; quantities in Kubernetes' canonical form (`2000m` is `2`).
 fn resources(annotations: &BTreeMap<String, String>, values: &InjectValues) -> Result<Value, InjectError> {
-    let keys = [
-        ("sidecar.istio.io/proxyCPU", "requests", "cpu"),
-        ("sidecar.istio.io/proxyMemory", "requests", "memory"),
-        ("sidecar.istio.io/proxyCPULimit", "limits", "cpu"),
-        ("sidecar.istio.io/proxyMemoryLimit", "limits", "memory"),
-    ];
-    if !keys.iter().any(|(k, _, _)| annotations.contains_key(*k)) {
-        return Ok(values.proxy_resources.clone());
+    if !RESOURCE_ANNOTATIONS.iter().any(|(k, _, _)| annotations.contains_key(*k)) {
+        return Ok(canonical_resources(&values.proxy_resources));
     }
     let mut out = Map::new();
-    for (key, group, res) in keys {
+    for (key, group, res) in RESOURCE_ANNOTATIONS {
         if let Some(v) = annotations.get(key) {
             if !is_quantity(v) {
                 return Err(InjectError::InvalidQuantity { annotation: key.into(), value: v.clone() });
             }
             let g = out.entry(group).or_insert_with(|| json!({}));
             if let Some(m) = g.as_object_mut() {
-                m.insert(res.into(), Value::String(v.clone()));
+                m.insert(res.into(), Value::String(canonical(v).unwrap_or_else(|| v.clone())));
             }
         }
     }
     Ok(Value::Object(out))
 }
 
-/// The workload (Deployment) name of a pod, as Istio derives it: a ReplicaSet-owned pod
-/// with a `pod-template-hash` label drops the hash from its generated name.
-pub fn workload_name(pod: &Value) -> String {
-    let meta = &pod["metadata"];
-    let labels = string_map(meta.get("labels"));
-    let owner = meta["ownerReferences"].as_array().and_then(|o| o.iter().find(|r| r["controller"] == true));
-    if let Some(owner) = owner {
-        let kind = owner["kind"].as_str().unwrap_or("");
-        let name = owner["name"].as_str().unwrap_or("");
-        if kind == "ReplicaSet"
-            && let Some(hash) = labels.get("pod-template-hash")
-            && let Some(stripped) = name.strip_suffix(&format!("-{hash}"))
-        {
-            return stripped.to_string();
-        }
-        if kind == "Job" || kind == "ReplicaSet" || kind == "StatefulSet" || kind == "DaemonSet" {
-            return name.to_string();
-        }
+/// `omitNil` of the chart's resources, quantities in canonical form.
+fn canonical_resources(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), canonical_resources(v)))
+                .collect(),
+        ),
+        q => canonical_value(q),
     }
-    let name = meta["name"].as_str().unwrap_or("");
-    if !name.is_empty() {
-        return name.to_string();
-    }
-    meta["generateName"].as_str().unwrap_or("").trim_end_matches('-').to_string()
 }
 
+fn canonical_value(q: &Value) -> Value {
+    match q {
+        Value::String(s) => canonical(s).map_or_else(|| q.clone(), Value::String),
+        Value::Number(n) => canonical(&n.to_string()).map_or_else(|| q.clone(), Value::String),
+        other => other.clone(),
+    }
+}
+
+/// sprig's `trunc 63 | trimAll "-_."`.
 fn canonical_name(labels: &BTreeMap<String, String>, workload: &str) -> String {
-    let base = labels
-        .get("service.istio.io/canonical-name")
-        .or_else(|| labels.get("app.kubernetes.io/name"))
-        .or_else(|| labels.get("app"))
-        .filter(|s| !s.is_empty())
+    let base = ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]
+        .iter()
+        .filter_map(|k| labels.get(*k))
+        .find(|s| !s.is_empty())
         .map_or(workload, String::as_str);
     let truncated: String = base.chars().take(63).collect();
     truncated.trim_matches(['-', '_', '.']).to_string()
 }
 
 fn canonical_revision(labels: &BTreeMap<String, String>) -> String {
-    labels
-        .get("service.istio.io/canonical-revision")
-        .or_else(|| labels.get("app.kubernetes.io/version"))
-        .or_else(|| labels.get("version"))
-        .filter(|s| !s.is_empty())
+    ["service.istio.io/canonical-revision", "app.kubernetes.io/version", "version"]
+        .iter()
+        .filter_map(|k| labels.get(*k))
+        .find(|s| !s.is_empty())
         .cloned()
         .unwrap_or_else(|| "latest".into())
 }
 
-fn int_annotation(annotations: &BTreeMap<String, String>, key: &str, default: i64) -> Value {
+/// A readiness setting: the annotation (a number, as the template writes it raw) or the default.
+fn int_setting(annotations: &BTreeMap<String, String>, key: &str, default: i64) -> Result<i64, InjectError> {
     match annotations.get(key) {
-        Some(v) => v.parse::<i64>().map_or_else(|_| Value::String(v.clone()), Value::from),
-        None => Value::from(default),
+        None => Ok(default),
+        Some(v) => v.trim().parse::<u32>().map(i64::from).map_err(|_| InjectError::InvalidAnnotation {
+            annotation: key.into(),
+            value: v.clone(),
+            reason: "it is not a whole number between 0 and 4294967295".into(),
+        }),
     }
 }
 
@@ -212,223 +133,601 @@ fn resource_env(name: &str, resource: &str) -> Value {
     json!({"name": name, "valueFrom": {"resourceFieldRef": {"resource": resource, "divisor": "1"}}})
 }
 
-/// What injection adds to one pod, before it is merged in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sidecar {
-    /// Labels to set.
-    pub labels: BTreeMap<String, String>,
-    /// Annotations to set.
-    pub annotations: BTreeMap<String, String>,
-    /// Init containers (`istio-init` or `istio-validation`; and `istio-proxy` when native).
-    pub init_containers: Vec<Value>,
-    /// Containers (`istio-proxy`).
-    pub containers: Vec<Value>,
-    /// Volumes.
-    pub volumes: Vec<Value>,
-    /// The traffic capture the init container sets up.
-    pub capture: PodCapture,
+/// A plain env var; an empty value is left out, as Kubernetes writes it.
+fn value_env(name: &str, value: impl Into<String>) -> Value {
+    let value = value.into();
+    if value.is_empty() { json!({"name": name}) } else { json!({"name": name, "value": value}) }
 }
 
-/// Renders the sidecar template for `pod` (a Pod object as JSON).
-pub fn render_sidecar(pod: &Value, values: &InjectValues) -> Result<Sidecar, InjectError> {
+/// istio `excludeInboundPort`: the status port joins the excluded inbound ports.
+pub(crate) fn exclude_inbound_port(status_port: &str, excluded: &str) -> String {
+    let port = status_port.trim();
+    if port.is_empty() || port == "0" {
+        return excluded.to_string();
+    }
+    let mut out = Vec::new();
+    for p in excluded.split(',') {
+        if p == port {
+            return excluded.to_string();
+        }
+        let p = p.trim();
+        if !p.is_empty() {
+            out.push(p);
+        }
+    }
+    out.push(port);
+    out.join(",")
+}
+
+/// istio `appendMultusNetwork`: add the istio-cni network to `k8s.v1.cni.cncf.io/networks`
+/// (a comma list or a JSON list) unless it is there.
+pub(crate) fn append_multus_network(existing: &str, network: &str) -> String {
+    if existing.is_empty() {
+        return network.to_string();
+    }
+    let (ns, name) = network.split_once('/').unwrap_or(("", network));
+    if let Some(i) = existing.rfind(']') {
+        let Ok(list) = serde_json::from_str::<Vec<Map<String, Value>>>(existing) else {
+            return existing.to_string();
+        };
+        let present = list.iter().any(|n| {
+            n.get("name").and_then(Value::as_str) == Some(name)
+                && n.get("namespace").and_then(Value::as_str).unwrap_or("") == ns
+        });
+        if present {
+            return existing.to_string();
+        }
+        let entry = if ns.is_empty() {
+            format!(r#", {{"name": "{name}"}}"#)
+        } else {
+            format!(r#", {{"name": "{name}", "namespace": "{ns}"}}"#)
+        };
+        return format!("{}{entry}{}", &existing[..i], &existing[i..]);
+    }
+    if existing.split(',').any(|n| n.trim() == network) {
+        return existing.to_string();
+    }
+    format!("{existing}, {network}")
+}
+
+/// istio `imageURL`: `hub/name:tag`, with the image type (variant) replacing a known one.
+fn image_url(hub: &str, name: &str, tag: &str, image_type: &str) -> String {
+    let mut tag = tag.to_string();
+    if !image_type.is_empty() {
+        for known in ["distroless", "debug"] {
+            if let Some(stripped) = tag.strip_suffix(&format!("-{known}")) {
+                tag = stripped.to_string();
+                break;
+            }
+        }
+        if image_type != "default" {
+            tag = format!("{tag}-{image_type}");
+        }
+    }
+    format!("{hub}/{name}:{tag}")
+}
+
+/// The ContainerPort as Go writes it (`structToJSON`): name, hostPort, containerPort,
+/// protocol, hostIP, empty fields left out.
+fn port_json(p: &Value) -> String {
+    let mut m = Map::new();
+    for key in ["name", "hostPort", "containerPort", "protocol", "hostIP"] {
+        match p.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s.is_empty() => {}
+            Some(Value::Number(n)) if key != "containerPort" && n.as_i64() == Some(0) => {}
+            Some(v) => {
+                m.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    if !m.contains_key("containerPort") {
+        m.insert("containerPort".into(), json!(0));
+        // Keep Go's field order: containerPort after name and hostPort.
+        let mut ordered = Map::new();
+        for key in ["name", "hostPort", "containerPort", "protocol", "hostIP"] {
+            if let Some(v) = m.shift_remove(key) {
+                ordered.insert(key.to_string(), v);
+            }
+        }
+        m = ordered;
+    }
+    Value::Object(m).to_string()
+}
+
+/// `ISTIO_META_POD_PORTS`: the app containers' ports, one per line, as the template lays
+/// them out.
+fn pod_ports(containers: &[Value]) -> String {
+    let mut out = String::from("[");
+    let mut first = true;
+    for c in containers {
+        for p in c["ports"].as_array().into_iter().flatten() {
+            out.push_str("\n    ");
+            if !first {
+                out.push(',');
+            }
+            out.push_str(&port_json(p));
+            first = false;
+        }
+    }
+    out.push_str("\n]");
+    out
+}
+
+/// `fromJSON` of a `sidecar.istio.io/userVolume(Mount)` annotation: name → fields, in name
+/// order (a Go template ranges over a map by sorted key).
+fn user_entries(annotations: &BTreeMap<String, String>, key: &str) -> Result<Vec<Value>, InjectError> {
+    let Some(text) = annotations.get(key) else { return Ok(Vec::new()) };
+    let parsed: BTreeMap<String, Value> = serde_json::from_str(text).map_err(|e| {
+        InjectError::InvalidAnnotation { annotation: key.into(), value: text.clone(), reason: e.to_string() }
+    })?;
+    Ok(parsed
+        .into_iter()
+        .map(|(name, fields)| {
+            let mut m = Map::new();
+            m.insert("name".into(), Value::String(name));
+            if let Value::Object(f) = fields {
+                for (k, v) in f {
+                    if k != "name" {
+                        m.insert(k, v);
+                    }
+                }
+            }
+            Value::Object(m)
+        })
+        .collect())
+}
+
+/// Whether the pod gets the proxy as a native sidecar: the `sidecar.istio.io/nativeSidecar`
+/// annotation, else the injector's setting.
+pub fn native_sidecar(annotations: &BTreeMap<String, String>, values: &InjectValues) -> bool {
+    match annotations.get("sidecar.istio.io/nativeSidecar").map(String::as_str) {
+        Some("") | None => values.native_sidecar,
+        Some(v) => v != "false",
+    }
+}
+
+/// The interception mode: the annotation, else the ProxyConfig's, else the capture default.
+pub fn interception_mode<'a>(
+    annotations: &'a BTreeMap<String, String>,
+    pc: &'a Value,
+    values: &'a InjectValues,
+) -> &'a str {
+    annotations
+        .get("sidecar.istio.io/interceptionMode")
+        .map(String::as_str)
+        .or_else(|| proxy_config::interception_mode(pc))
+        .unwrap_or(&values.capture.interception_mode)
+}
+
+/// A capture error on a pod annotation, worded as Istio's webhook words it: the annotation,
+/// its value, and the parameter (`includeIPRanges invalid: ...`).
+fn capture_error(e: CaptureError, annotations: &BTreeMap<String, String>) -> InjectError {
+    let field = match &e {
+        CaptureError::InvalidPort { field, .. }
+        | CaptureError::InvalidCidr { field, .. }
+        | CaptureError::WildcardExclude { field } => field.clone(),
+        CaptureError::InvalidMode(_) => "sidecar.istio.io/interceptionMode".into(),
+    };
+    let param = match field.rsplit('/').next().unwrap_or("") {
+        "includeOutboundIPRanges" => "includeIPRanges",
+        "excludeOutboundIPRanges" => "excludeIPRanges",
+        "includeInboundPorts" => "includeInboundPorts",
+        "excludeInboundPorts" => "excludeInboundPorts",
+        "includeOutboundPorts" => "includeOutboundPorts",
+        "excludeOutboundPorts" => "excludeOutboundPorts",
+        "interceptionMode" => "interceptionMode",
+        _ => return InjectError::Capture(e),
+    };
+    match annotations.get(&field) {
+        Some(value) => InjectError::InvalidAnnotation {
+            annotation: field.clone(),
+            value: value.clone(),
+            reason: format!("{param} invalid: {e}"),
+        },
+        None => InjectError::Capture(e),
+    }
+}
+
+/// Renders the template for one pod: the partial pod that is overlaid on it.
+pub fn render(input: TemplateInput<'_>) -> Result<Value, InjectError> {
+    let TemplateInput { pod, values, proxy_config: pc, deploy } = input;
     let meta = &pod["metadata"];
     let labels = string_map(meta.get("labels"));
     let annotations = string_map(meta.get("annotations"));
-    let capture = pod_capture(&annotations, &values.capture)?;
-    let tproxy = capture.mode == "TPROXY";
-    let resources = resources(&annotations, values)?;
-    let workload = workload_name(pod);
-    let app_containers: Vec<String> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .filter_map(|c| c["name"].as_str())
-                .filter(|n| *n != PROXY_CONTAINER)
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let image = |ann_key: &str| -> String {
-        match annotations.get(ann_key) {
-            Some(i) if i.contains('/') => i.clone(),
-            _ => format!("{}/{}:{}", values.hub, values.proxy_image, values.tag),
-        }
+    let ann = |key: &str, default: &str| -> String {
+        annotations.get(key).cloned().unwrap_or_else(|| default.into())
     };
-    let proxy_image = image("sidecar.istio.io/proxyImage");
+    let mode = interception_mode(&annotations, pc, values).to_string();
+    let mut capture_defaults = values.capture.clone();
+    capture_defaults.interception_mode = mode.clone();
+    let capture = pod_capture(&annotations, &capture_defaults).map_err(|e| capture_error(e, &annotations))?;
+    let tproxy = mode == "TPROXY";
+    let cap_net_bind = annotations
+        .get("sidecar.istio.io/capNetBindService")
+        .map_or(values.cap_net_bind_service, |v| v == "true");
+    let native = native_sidecar(&annotations, values);
+    let resources = resources(&annotations, values)?;
+    let metadata = proxy_config::proxy_metadata(pc);
+    let uid = values.capture.proxy_uid.parse::<i64>().unwrap_or(1337);
+    let gid = uid;
+    let containers_in: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
+    let app_containers: Vec<String> = containers_in
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .filter(|n| *n != PROXY_CONTAINER)
+        .map(String::from)
+        .collect();
+    let status_port = ann(STATUS_PORT, &values.capture.status_port);
+    for key in [
+        "readiness.status.sidecar.istio.io/initialDelaySeconds",
+        "readiness.status.sidecar.istio.io/periodSeconds",
+        "readiness.status.sidecar.istio.io/failureThreshold",
+    ] {
+        int_setting(&annotations, key, 0)?;
+    }
+    if let Some(v) = annotations.get("prometheus.istio.io/merge-metrics")
+        && parse_go_bool(v).is_none()
+    {
+        return Err(InjectError::InvalidAnnotation {
+            annotation: "prometheus.istio.io/merge-metrics".into(),
+            value: v.clone(),
+            reason: "it is not a boolean".into(),
+        });
+    }
 
-    let mut out_labels = BTreeMap::new();
+    // metadata
+    let mut out_labels = Map::new();
     out_labels.insert(
-        "security.istio.io/tlsMode".to_string(),
-        labels.get("security.istio.io/tlsMode").cloned().unwrap_or_else(|| "istio".into()),
+        "security.istio.io/tlsMode".into(),
+        json!(
+            labels.get("security.istio.io/tlsMode").filter(|s| !s.is_empty()).map_or("istio", String::as_str)
+        ),
     );
-    out_labels.insert("service.istio.io/canonical-name".to_string(), canonical_name(&labels, &workload));
-    out_labels.insert("service.istio.io/canonical-revision".to_string(), canonical_revision(&labels));
+    if metadata.get("ISTIO_META_ENABLE_HBONE").is_some_and(|v| v == "true") {
+        out_labels.insert(
+            "networking.istio.io/tunnel".into(),
+            json!(
+                labels
+                    .get("networking.istio.io/tunnel")
+                    .filter(|s| !s.is_empty())
+                    .map_or("http", String::as_str)
+            ),
+        );
+    }
+    out_labels.insert("service.istio.io/canonical-name".into(), json!(canonical_name(&labels, &deploy.name)));
+    out_labels.insert("service.istio.io/canonical-revision".into(), json!(canonical_revision(&labels)));
 
-    let mut out_ann = BTreeMap::new();
+    let mut out_ann = Map::new();
     let rev = if values.revision.is_empty() { "default" } else { values.revision.as_str() };
-    out_ann.insert("istio.io/rev".to_string(), rev.to_string());
+    out_ann.insert("istio.io/rev".into(), json!(rev));
     if let Some(first) = app_containers.first() {
         for key in ["kubectl.kubernetes.io/default-logs-container", "kubectl.kubernetes.io/default-container"]
         {
             if !annotations.contains_key(key) {
-                out_ann.insert(key.to_string(), first.clone());
+                out_ann.insert(key.into(), json!(first));
+            }
+        }
+    }
+    if values.cni {
+        if values.cni_provider == "multus" {
+            out_ann.insert(
+                "k8s.v1.cni.cncf.io/networks".into(),
+                json!(append_multus_network(&ann("k8s.v1.cni.cncf.io/networks", ""), "default/istio-cni")),
+            );
+        }
+        out_ann.insert("sidecar.istio.io/interceptionMode".into(), json!(mode));
+        for (key, default) in [
+            ("traffic.sidecar.istio.io/includeOutboundIPRanges", &values.capture.include_ip_ranges),
+            ("traffic.sidecar.istio.io/excludeOutboundIPRanges", &values.capture.exclude_ip_ranges),
+        ] {
+            let v = ann(key, default);
+            if !v.is_empty() {
+                out_ann.insert(key.into(), json!(v));
+            }
+        }
+        out_ann.insert(
+            "traffic.sidecar.istio.io/includeInboundPorts".into(),
+            json!(ann("traffic.sidecar.istio.io/includeInboundPorts", &values.capture.include_inbound_ports)),
+        );
+        out_ann.insert(
+            "traffic.sidecar.istio.io/excludeInboundPorts".into(),
+            json!(exclude_inbound_port(
+                &status_port,
+                &ann("traffic.sidecar.istio.io/excludeInboundPorts", &values.capture.exclude_inbound_ports)
+            )),
+        );
+        for (key, default) in [
+            ("traffic.sidecar.istio.io/includeOutboundPorts", &values.capture.include_outbound_ports),
+            ("traffic.sidecar.istio.io/excludeOutboundPorts", &values.capture.exclude_outbound_ports),
+        ] {
+            if annotations.contains_key(key) || !default.is_empty() {
+                out_ann.insert(key.into(), json!(ann(key, default)));
+            }
+        }
+        for key in [
+            "traffic.sidecar.istio.io/kubevirtInterfaces",
+            "istio.io/reroute-virtual-interfaces",
+            "traffic.sidecar.istio.io/excludeInterfaces",
+        ] {
+            if let Some(v) = annotations.get(key).filter(|v| !v.is_empty()) {
+                out_ann.insert(key.into(), json!(v));
             }
         }
     }
 
+    let hold = (proxy_config::holds_application(pc) || values.hold_application_until_proxy_starts) && !native;
+    let image_type = annotations
+        .get("sidecar.istio.io/proxyImageType")
+        .cloned()
+        .or_else(|| pc["image"]["imageType"].as_str().filter(|s| !s.is_empty()).map(String::from))
+        .unwrap_or_else(|| values.variant.clone());
+    let pick_image = |configured: &str, default_name: &str, image_type: &str| -> String {
+        let chosen = ann("sidecar.istio.io/proxyImage", configured);
+        if chosen.contains('/') {
+            chosen
+        } else {
+            let name = if configured.is_empty() { default_name } else { configured };
+            image_url(&values.hub, name, &values.tag, image_type)
+        }
+    };
+    let proxy_image = pick_image(&values.proxy_image, "proxyv2", &image_type);
+    let init_type =
+        annotations.get("sidecar.istio.io/proxyImageType").cloned().unwrap_or_else(|| values.variant.clone());
+    let init_image = pick_image(&values.proxy_init_image, "proxyv2", &init_type);
+    let pull_policy = (!values.image_pull_policy.is_empty()).then(|| json!(values.image_pull_policy));
+    let metadata_env: Vec<Value> = metadata.iter().map(|(k, v)| value_env(k, v.clone())).collect();
+    let agent_level = ann("sidecar.istio.io/agentLogLevel", &values.agent_log_level);
+
     // The init container.
     let mut init_containers = Vec::new();
-    if capture.mode != "NONE" {
-        let (name, mut args, security) = if values.cni {
-            let mut args = capture.args.clone();
+    if mode != "NONE" {
+        let mut args = capture.args.clone();
+        // pod_capture ends with the default log flag; the template writes the agent's level.
+        if args.last().is_some_and(|a| a.starts_with("--log_output_level=")) {
+            args.pop();
+        }
+        args.push(format!("--log_output_level={agent_level}"));
+        if values.log_as_json {
+            args.push("--log_as_json".into());
+        }
+        if values.cni {
             args.extend(["--run-validation".to_string(), "--skip-rule-apply".to_string()]);
-            let id = if tproxy { 1337 } else { values.capture.proxy_uid.parse::<i64>().unwrap_or(1337) };
-            let sc = json!({
+        }
+        let security = if values.cni {
+            let id = if tproxy { 1337 } else { uid };
+            let group = if tproxy { 1337 } else { gid };
+            json!({
                 "allowPrivilegeEscalation": values.privileged, "privileged": values.privileged,
                 "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true,
-                "runAsGroup": id, "runAsUser": id, "runAsNonRoot": true
-            });
-            ("istio-validation", args, sc)
+                "runAsGroup": group, "runAsUser": id, "runAsNonRoot": true
+            })
         } else {
-            let sc = json!({
+            json!({
                 "allowPrivilegeEscalation": values.privileged, "privileged": values.privileged,
                 "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
                 "readOnlyRootFilesystem": false, "runAsGroup": 0, "runAsNonRoot": false, "runAsUser": 0
-            });
-            ("istio-init", capture.args.clone(), sc)
+            })
         };
-        args.shrink_to_fit();
-        init_containers.push(json!({
-            "name": name,
-            "image": image("sidecar.istio.io/proxyImage"),
+        let mut init = json!({
+            "name": if values.cni { VALIDATION_CONTAINER } else { INIT_CONTAINER },
+            "image": init_image,
             "args": args,
-            "resources": resources,
-            "securityContext": security,
-        }));
+        });
+        if let Some(p) = &pull_policy {
+            init["imagePullPolicy"] = p.clone();
+        }
+        if !metadata_env.is_empty() {
+            init["env"] = Value::Array(metadata_env.clone());
+        }
+        init["resources"] = resources.clone();
+        init["securityContext"] = security;
+        init_containers.push(init);
     }
 
     // The proxy container.
-    let status_port =
-        annotations.get(STATUS_PORT).cloned().unwrap_or_else(|| values.capture.status_port.clone());
-    let pod_ports: Vec<Value> = pod["spec"]["containers"]
-        .as_array()
-        .map(|cs| cs.iter().flat_map(|c| c["ports"].as_array().cloned().unwrap_or_default()).collect())
-        .unwrap_or_default();
-    let ca_addr = if values.revision.is_empty() {
+    let ca_addr = if !values.ca_address.is_empty() {
+        values.ca_address.clone()
+    } else if values.revision.is_empty() {
         format!("istiod.{}.svc:15012", values.istio_namespace)
     } else {
         format!("istiod-{}.{}.svc:15012", values.revision, values.istio_namespace)
     };
-    let mut env = vec![
-        json!({"name": "PILOT_CERT_PROVIDER", "value": "istiod"}),
-        json!({"name": "CA_ADDR", "value": ca_addr}),
+    let mut env = Vec::new();
+    if values.inbound_traffic_policy_mode == "localhost" {
+        env.push(value_env("REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true"));
+    }
+    env.extend([
+        value_env("PILOT_CERT_PROVIDER", values.pilot_cert_provider.clone()),
+        value_env("CA_ADDR", ca_addr),
         field_env("POD_NAME", "metadata.name"),
         field_env("POD_NAMESPACE", "metadata.namespace"),
         field_env("INSTANCE_IP", "status.podIP"),
         field_env("SERVICE_ACCOUNT", "spec.serviceAccountName"),
         field_env("HOST_IP", "status.hostIP"),
         resource_env("ISTIO_CPU_LIMIT", "limits.cpu"),
-        json!({"name": "PROXY_CONFIG", "value": "{}\n"}),
-        json!({"name": "ISTIO_META_POD_PORTS", "value": Value::Array(pod_ports).to_string()}),
-        json!({"name": "ISTIO_META_APP_CONTAINERS", "value": app_containers.join(",")}),
+        value_env("PROXY_CONFIG", format!("{}\n", proxy_config::env_json(pc))),
+        value_env("ISTIO_META_POD_PORTS", pod_ports(&containers_in)),
+        value_env("ISTIO_META_APP_CONTAINERS", app_containers.join(",")),
         resource_env("GOMEMLIMIT", "limits.memory"),
-        json!({"name": "ISTIO_META_CLUSTER_ID", "value": values.cluster_id}),
-        field_env("ISTIO_META_NODE_NAME", "spec.nodeName"),
-        json!({"name": "ISTIO_META_INTERCEPTION_MODE", "value": capture.mode}),
-    ];
-    let workload_label =
-        labels.get("service.istio.io/workload-name").cloned().unwrap_or_else(|| workload.clone());
-    if !workload_label.is_empty() {
-        env.push(json!({"name": "ISTIO_META_WORKLOAD_NAME", "value": workload_label}));
+    ]);
+    if !values.compliance_policy.is_empty() {
+        env.push(value_env("COMPLIANCE_POLICY", values.compliance_policy.clone()));
+        if values.compliance_policy == "fips-140-3" {
+            env.push(value_env("GODEBUG", "fips140=only"));
+        }
+    }
+    let cluster = if values.cluster_id.is_empty() { "Kubernetes" } else { values.cluster_id.as_str() };
+    env.push(value_env("ISTIO_META_CLUSTER_ID", cluster));
+    env.push(field_env("ISTIO_META_NODE_NAME", "spec.nodeName"));
+    env.push(value_env("ISTIO_META_INTERCEPTION_MODE", mode.clone()));
+    if !values.network.is_empty() {
+        env.push(value_env("ISTIO_META_NETWORK", values.network.clone()));
+    }
+    let workload =
+        labels.get("service.istio.io/workload-name").filter(|s| !s.is_empty()).unwrap_or(&deploy.name);
+    if !workload.is_empty() {
+        env.push(value_env("ISTIO_META_WORKLOAD_NAME", workload.clone()));
+    }
+    if !deploy.api_version.is_empty() && !deploy.name.is_empty() {
+        env.push(value_env("ISTIO_META_OWNER", deploy.owner()));
+    }
+    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+        env.push(value_env("ISTIO_BOOTSTRAP_OVERRIDE", "/etc/istio/custom-bootstrap/custom_bootstrap.json"));
+    }
+    if !values.mesh_id.is_empty() {
+        env.push(value_env("ISTIO_META_MESH_ID", values.mesh_id.clone()));
+    } else if !values.trust_domain.is_empty() {
+        env.push(value_env("ISTIO_META_MESH_ID", values.trust_domain.clone()));
     }
     if !values.trust_domain.is_empty() {
-        env.push(json!({"name": "ISTIO_META_MESH_ID", "value": values.trust_domain}));
-        env.push(json!({"name": "TRUST_DOMAIN", "value": values.trust_domain}));
+        env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
     }
-    let security = if tproxy {
+    env.extend(metadata_env.iter().cloned());
+
+    let mut args = vec![
+        json!("proxy"),
+        json!("sidecar"),
+        json!("--domain"),
+        json!(format!("$(POD_NAMESPACE).svc.{}", values.cluster_domain)),
+        json!(format!("--proxyLogLevel={}", ann("sidecar.istio.io/logLevel", &values.log_level))),
+        json!(format!(
+            "--proxyComponentLogLevel={}",
+            ann("sidecar.istio.io/componentLogLevel", &values.component_log_level)
+        )),
+        json!(format!("--log_output_level={agent_level}")),
+    ];
+    if values.log_as_json {
+        args.push(json!("--log_as_json"));
+    }
+    let mut proxy = json!({"name": PROXY_CONTAINER, "image": proxy_image});
+    if native {
+        proxy["restartPolicy"] = json!("Always");
+    }
+    proxy["ports"] = json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]);
+    proxy["args"] = Value::Array(args);
+    if hold {
+        proxy["lifecycle"] = json!({"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}});
+    } else if native {
+        proxy["lifecycle"] = json!({"preStop": {"exec": {"command": [
+            "pilot-agent", "request", format!("--debug-port={status_port}"), "POST", "drain"]}}});
+    }
+    proxy["env"] = Value::Array(env);
+    if let Some(p) = &pull_policy {
+        proxy["imagePullPolicy"] = p.clone();
+    }
+    if status_port != "0" {
+        if values.startup_probe {
+            proxy["startupProbe"] = json!({
+                "httpGet": {"path": "/healthz/ready", "port": 15021},
+                "periodSeconds": 1, "timeoutSeconds": 3,
+                "failureThreshold": values.startup_probe_failure_threshold
+            });
+        }
+        let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": 15021}});
+        for (field, key, default) in [
+            (
+                "initialDelaySeconds",
+                "readiness.status.sidecar.istio.io/initialDelaySeconds",
+                values.readiness_initial_delay_seconds,
+            ),
+            (
+                "periodSeconds",
+                "readiness.status.sidecar.istio.io/periodSeconds",
+                values.readiness_period_seconds,
+            ),
+            ("timeoutSeconds", "", 3),
+            (
+                "failureThreshold",
+                "readiness.status.sidecar.istio.io/failureThreshold",
+                values.readiness_failure_threshold,
+            ),
+        ] {
+            let v = if key.is_empty() { default } else { int_setting(&annotations, key, default)? };
+            // Kubernetes leaves zero-valued probe fields out.
+            if v != 0 {
+                readiness[field] = json!(v);
+            }
+        }
+        proxy["readinessProbe"] = readiness;
+    }
+    proxy["securityContext"] = if metadata.get("IPTABLES_TRACE_LOGGING").is_some_and(|v| v == "true") {
         json!({
-            "allowPrivilegeEscalation": values.privileged,
-            "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]},
-            "privileged": values.privileged, "readOnlyRootFilesystem": true,
-            "runAsNonRoot": false, "runAsUser": 0, "runAsGroup": 1337
+            "allowPrivilegeEscalation": true, "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]},
+            "privileged": true, "readOnlyRootFilesystem": true, "runAsGroup": gid,
+            "runAsNonRoot": false, "runAsUser": 0
         })
     } else {
-        let id = values.capture.proxy_uid.parse::<i64>().unwrap_or(1337);
-        json!({
-            "allowPrivilegeEscalation": values.privileged,
-            "capabilities": {"drop": ["ALL"]},
-            "privileged": values.privileged, "readOnlyRootFilesystem": true,
-            "runAsNonRoot": true, "runAsUser": id, "runAsGroup": id
-        })
-    };
-    let mut proxy = json!({
-        "name": PROXY_CONTAINER,
-        "image": proxy_image,
-        "ports": [{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}],
-        "args": [
-            "proxy", "sidecar", "--domain",
-            format!("$(POD_NAMESPACE).svc.{}", values.cluster_domain),
-            format!("--proxyLogLevel={}", annotations.get("sidecar.istio.io/logLevel").unwrap_or(&values.log_level)),
-            format!("--proxyComponentLogLevel={}",
-                annotations.get("sidecar.istio.io/componentLogLevel").unwrap_or(&values.component_log_level)),
-            format!("--log_output_level={}",
-                annotations.get("sidecar.istio.io/agentLogLevel").unwrap_or(&values.agent_log_level)),
-        ],
-        "env": env,
-        "securityContext": security,
-        "resources": resources,
-        "volumeMounts": [
-            {"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"},
-            {"name": "credential-socket", "mountPath": "/var/run/secrets/credential-uds"},
-            {"name": "workload-certs", "mountPath": "/var/run/secrets/workload-spiffe-credentials"},
-            {"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"},
-            {"mountPath": "/var/run/secrets/istio/crl", "name": "istio-ca-crl"},
-            {"mountPath": "/var/lib/istio/data", "name": "istio-data"},
-            {"mountPath": "/etc/istio/proxy", "name": "istio-envoy"},
-            {"mountPath": "/var/run/secrets/tokens", "name": "istio-token"},
-            {"name": "istio-podinfo", "mountPath": "/etc/istio/pod"}
-        ],
-    });
-    if let Some(p) = proxy.as_object_mut() {
-        if values.native_sidecar {
-            p.insert("restartPolicy".into(), json!("Always"));
-        }
-        if values.hold_application_until_proxy_starts && !values.native_sidecar {
-            p.insert(
-                "lifecycle".into(),
-                json!({"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}}),
-            );
-        }
-        if status_port != "0" {
-            if values.startup_probe {
-                p.insert("startupProbe".into(), json!({
-                    "httpGet": {"path": "/healthz/ready", "port": 15021},
-                    "initialDelaySeconds": 0, "periodSeconds": 1, "timeoutSeconds": 3, "failureThreshold": 600
-                }));
+        let mut caps = Map::new();
+        if tproxy || cap_net_bind {
+            let mut add = Vec::new();
+            if tproxy {
+                add.push(json!("NET_ADMIN"));
             }
-            p.insert("readinessProbe".into(), json!({
-                "httpGet": {"path": "/healthz/ready", "port": 15021},
-                "initialDelaySeconds": int_annotation(&annotations,
-                    "readiness.status.sidecar.istio.io/initialDelaySeconds", values.readiness_initial_delay_seconds),
-                "periodSeconds": int_annotation(&annotations,
-                    "readiness.status.sidecar.istio.io/periodSeconds", values.readiness_period_seconds),
-                "timeoutSeconds": 3,
-                "failureThreshold": int_annotation(&annotations,
-                    "readiness.status.sidecar.istio.io/failureThreshold", values.readiness_failure_threshold),
-            }));
+            if cap_net_bind {
+                add.push(json!("NET_BIND_SERVICE"));
+            }
+            caps.insert("add".into(), Value::Array(add));
         }
+        caps.insert("drop".into(), json!(["ALL"]));
+        let mut sc = json!({
+            "allowPrivilegeEscalation": values.privileged,
+            "capabilities": caps,
+            "privileged": values.privileged,
+            "readOnlyRootFilesystem": true,
+        });
+        if tproxy || cap_net_bind {
+            sc["runAsNonRoot"] = json!(false);
+            sc["runAsUser"] = json!(0);
+            sc["runAsGroup"] = json!(1337);
+        } else {
+            sc["runAsNonRoot"] = json!(true);
+            sc["runAsUser"] = json!(uid);
+            sc["runAsGroup"] = json!(gid);
+        }
+        sc
+    };
+    proxy["resources"] = resources;
+    let mut mounts = vec![
+        json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
+        json!({"name": "credential-socket", "mountPath": "/var/run/secrets/credential-uds"}),
+        json!({"name": "workload-certs", "mountPath": "/var/run/secrets/workload-spiffe-credentials"}),
+    ];
+    if values.pilot_cert_provider == "istiod" {
+        mounts.push(json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}));
+        mounts.push(json!({"mountPath": "/var/run/secrets/istio/crl", "name": "istio-ca-crl"}));
     }
+    mounts.push(json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}));
+    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+        mounts.push(json!({"mountPath": "/etc/istio/custom-bootstrap", "name": "custom-bootstrap-volume"}));
+    }
+    mounts.push(json!({"mountPath": "/etc/istio/proxy", "name": "istio-envoy"}));
+    mounts.push(json!({"mountPath": "/var/run/secrets/tokens", "name": "istio-token"}));
+    if values.mount_mtls_certs {
+        mounts.push(json!({"mountPath": "/etc/certs/", "name": "istio-certs", "readOnly": true}));
+    }
+    mounts.push(json!({"name": "istio-podinfo", "mountPath": "/etc/istio/pod"}));
+    mounts.extend(user_entries(&annotations, "sidecar.istio.io/userVolumeMount")?);
+    proxy["volumeMounts"] = Value::Array(mounts);
+
     let mut containers = Vec::new();
-    if values.native_sidecar {
+    if native {
         init_containers.push(proxy);
     } else {
         containers.push(proxy);
     }
 
-    let volumes = vec![
-        json!({"emptyDir": {}, "name": "workload-socket"}),
-        json!({"emptyDir": {}, "name": "credential-socket"}),
-        json!({"emptyDir": {}, "name": "workload-certs"}),
+    // Volumes.
+    let mut volumes = vec![
+        json!({"name": "workload-socket"}),
+        json!({"name": "credential-socket"}),
+        json!({"name": "workload-certs"}),
+    ];
+    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+        volumes.push(json!({"name": "custom-bootstrap-volume",
+            "configMap": {"name": ann("sidecar.istio.io/bootstrapOverride", "")}}));
+    }
+    volumes.extend([
         json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}),
         json!({"name": "istio-data", "emptyDir": {}}),
         json!({"name": "istio-podinfo", "downwardAPI": {"items": [
@@ -436,121 +735,45 @@ pub fn render_sidecar(pod: &Value, values: &InjectValues) -> Result<Sidecar, Inj
             {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
         ]}}),
         json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
-            "path": "istio-token", "expirationSeconds": 43200, "audience": "istio-ca"}}]}}),
-        json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}),
-        json!({"name": "istio-ca-crl", "configMap": {"name": "istio-ca-crl", "optional": true}}),
-    ];
+            "path": "istio-token", "expirationSeconds": 43200, "audience": values.token_audience}}]}}),
+    ]);
+    if values.pilot_cert_provider == "istiod" {
+        volumes.push(json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}));
+    }
+    volumes.push(json!({"name": "istio-ca-crl", "configMap": {"name": "istio-ca-crl", "optional": true}}));
+    if values.mount_mtls_certs {
+        let sa = pod["spec"]["serviceAccountName"].as_str().filter(|s| !s.is_empty()).unwrap_or("default");
+        volumes.push(
+            json!({"name": "istio-certs", "secret": {"optional": true, "secretName": format!("istio.{sa}")}}),
+        );
+    }
+    volumes.extend(user_entries(&annotations, "sidecar.istio.io/userVolume")?);
 
-    // Prometheus merge: the agent serves merged metrics on the status port.
-    let scrape_off = annotations.get("prometheus.io/scrape").is_some_and(|v| v == "false")
-        || annotations.get("prometheus.istio.io/merge-metrics").is_some_and(|v| v == "false");
-    if values.enable_prometheus_merge && !scrape_off && status_port != "0" {
-        out_ann.insert("prometheus.io/path".into(), "/stats/prometheus".into());
-        out_ann.insert("prometheus.io/port".into(), status_port.clone());
-        out_ann.insert("prometheus.io/scrape".into(), "true".into());
+    let mut spec = Map::new();
+    spec.insert("initContainers".into(), Value::Array(init_containers));
+    if !containers.is_empty() {
+        spec.insert("containers".into(), Value::Array(containers));
     }
-
-    let names = |v: &[Value]| -> Vec<String> {
-        v.iter().filter_map(|c| c["name"].as_str().map(String::from)).collect()
-    };
-    let status = json!({
-        "initContainers": nullable(names(&init_containers)),
-        "containers": nullable(names(&containers)),
-        "volumes": nullable(names(&volumes)),
-        "imagePullSecrets": Value::Null,
-        "revision": rev,
-    });
-    out_ann.insert(STATUS_ANNOTATION.into(), status.to_string());
-    Ok(Sidecar { labels: out_labels, annotations: out_ann, init_containers, containers, volumes, capture })
-}
-
-fn nullable(v: Vec<String>) -> Value {
-    if v.is_empty() { Value::Null } else { json!(v) }
-}
-
-fn merge_named(list: &mut Vec<Value>, item: Value, first: bool) {
-    let name = item["name"].as_str().unwrap_or("").to_string();
-    let mut item = item;
-    if let Some(pos) = list.iter().position(|c| c["name"] == name.as_str()) {
-        // A container the pod already declares under this name overrides the template's
-        // fields (Istio's custom-template override), key by key.
-        let existing = list.remove(pos);
-        if let (Some(base), Some(over)) = (item.as_object_mut(), existing.as_object()) {
-            for (k, v) in over {
-                base.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    if first { list.insert(0, item) } else { list.push(item) }
-}
-
-/// The pod with the sidecar injected, as the webhook would admit it.
-///
-/// ```
-/// use serde_json::json;
-/// use mesh_kube::inject::{inject_pod, InjectValues};
-/// let pod = json!({"metadata": {"name": "p", "labels": {"app": "shop"}},
-///                  "spec": {"containers": [{"name": "app", "image": "shop"}]}});
-/// let out = inject_pod(&pod, &InjectValues::default()).unwrap();
-/// assert_eq!(out["spec"]["containers"][1]["name"], "istio-proxy");
-/// assert_eq!(out["spec"]["initContainers"][0]["name"], "istio-init");
-/// assert_eq!(out["metadata"]["labels"]["service.istio.io/canonical-name"], "shop");
-/// ```
-pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectError> {
-    if !pod.is_object() {
-        return Err(InjectError::NoPod("the object is not a JSON object".into()));
-    }
-    let sidecar = render_sidecar(pod, values)?;
-    let mut out = pod.clone();
-    let obj = out.as_object_mut().ok_or_else(|| InjectError::NoPod("not an object".into()))?;
-    let meta = obj.entry("metadata").or_insert_with(|| json!({}));
-    if !meta.is_object() {
-        *meta = json!({});
-    }
-    for (field, add) in [("labels", &sidecar.labels), ("annotations", &sidecar.annotations)] {
-        let m = meta.as_object_mut().map(|m| m.entry(field).or_insert_with(|| json!({})));
-        if let Some(m) = m {
-            if !m.is_object() {
-                *m = json!({});
-            }
-            if let Some(m) = m.as_object_mut() {
-                for (k, v) in add {
-                    m.insert(k.clone(), Value::String(v.clone()));
-                }
-            }
-        }
-    }
-    let spec = obj.entry("spec").or_insert_with(|| json!({}));
-    let Some(spec) = spec.as_object_mut() else {
-        return Err(InjectError::NoPod("spec is not an object".into()));
-    };
-    let list =
-        |key: &str| -> Vec<Value> { spec.get(key).and_then(Value::as_array).cloned().unwrap_or_default() };
-    let mut inits = list("initContainers");
-    let mut containers = list("containers");
-    let mut volumes = list("volumes");
-    if values.native_sidecar {
-        // istio-init, then the proxy, then the pod's own init containers.
-        for c in sidecar.init_containers.into_iter().rev() {
-            merge_named(&mut inits, c, true);
-        }
-    } else {
-        for c in sidecar.init_containers {
-            merge_named(&mut inits, c, false);
-        }
-    }
-    for c in sidecar.containers {
-        merge_named(&mut containers, c, values.hold_application_until_proxy_starts);
-    }
-    for v in sidecar.volumes {
-        merge_named(&mut volumes, v, false);
-    }
-    if !inits.is_empty() {
-        spec.insert("initContainers".into(), Value::Array(inits));
-    }
-    spec.insert("containers".into(), Value::Array(containers));
     spec.insert("volumes".into(), Value::Array(volumes));
-    Ok(out)
+    if !values.image_pull_secrets.is_empty() {
+        spec.insert(
+            "imagePullSecrets".into(),
+            Value::Array(values.image_pull_secrets.iter().map(|s| json!({"name": s})).collect()),
+        );
+    }
+    Ok(json!({
+        "metadata": {"labels": out_labels, "annotations": out_ann},
+        "spec": spec,
+    }))
+}
+
+/// Go's `strconv.ParseBool`.
+pub(crate) fn parse_go_bool(v: &str) -> Option<bool> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -224,6 +224,24 @@ pub fn load_str(src: &str, options: &LoadOptions) -> LoadOutput {
 // A parse error is the rare, cold path; keeping `LoadError` unboxed keeps it one type everywhere.
 #[allow(clippy::result_large_err)]
 pub fn parse_mesh_config(yaml: &str) -> Result<(MeshConfig, Vec<UnknownField>), LoadError> {
+    parse_document(yaml, "MeshConfig")
+}
+
+/// Parses the first YAML (or JSON) document of `yaml` into `T`, such as the ProxyConfig a
+/// pod's `proxy.istio.io/config` annotation holds. An empty document gives `T::default()`;
+/// unknown fields of typed models are returned beside the value; `kind` names the document
+/// in errors.
+///
+/// ```
+/// let (v, _) =
+///     mesh_model::load::parse_document::<serde_json::Value>("concurrency: 0\n", "ProxyConfig").unwrap();
+/// assert_eq!(v, serde_json::json!({"concurrency": 0}));
+/// ```
+#[allow(clippy::result_large_err)]
+pub fn parse_document<T: serde::de::DeserializeOwned + Default>(
+    yaml: &str,
+    kind: &str,
+) -> Result<(T, Vec<UnknownField>), LoadError> {
     let docs = node::parse_stream(yaml);
     let err = |line, column, path, reason| LoadError {
         document: 0,
@@ -231,18 +249,18 @@ pub fn parse_mesh_config(yaml: &str) -> Result<(MeshConfig, Vec<UnknownField>), 
         line,
         column,
         path,
-        kind: Some("MeshConfig".to_string()),
+        kind: Some(kind.to_string()),
         name: None,
         namespace: None,
         reason,
     };
     let mut unknown = Vec::new();
     match docs.first() {
-        None => Ok((MeshConfig::default(), unknown)),
+        None => Ok((T::default(), unknown)),
         Some(Err(e)) => Err(err(e.line, e.column, String::new(), LoadErrorKind::Syntax(e.message.clone()))),
         Some(Ok(doc)) => match &doc.root {
-            None => Ok((MeshConfig::default(), unknown)),
-            Some(root) => match de::from_node::<MeshConfig>(root, &Path::Root, &mut unknown) {
+            None => Ok((T::default(), unknown)),
+            Some(root) => match de::from_node::<T>(root, &Path::Root, &mut unknown) {
                 Ok(m) => Ok((m, unknown)),
                 Err(e) => {
                     let (path, line, column) =

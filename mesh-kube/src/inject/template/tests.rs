@@ -1,6 +1,8 @@
 use serde_json::json;
 
 use super::*;
+use crate::inject::deploy_meta::deploy_meta;
+use crate::inject::{InjectValues, inject_pod};
 
 fn pod(annotations: Value) -> Value {
     json!({
@@ -139,6 +141,7 @@ fn native_sidecar_goes_first_in_init_containers() {
 #[test]
 fn workload_name_drops_the_template_hash() {
     let p = json!({"metadata": {"generateName": "reviews-v1-5d8f-", "labels": {"pod-template-hash": "5d8f"},
-        "ownerReferences": [{"kind": "ReplicaSet", "name": "reviews-v1-5d8f", "controller": true}]}});
-    assert_eq!(workload_name(&p), "reviews-v1");
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "reviews-v1-5d8f",
+                             "controller": true}]}});
+    assert_eq!(deploy_meta(&p).name, "reviews-v1");
 }
