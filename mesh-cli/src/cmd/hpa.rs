@@ -12,7 +12,8 @@ use crate::output::{Format, print_json};
 /// Arguments of `meshctl hpa`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The HPA, its metrics readings, pods and history (JSON); `-` for stdin.
+    /// The HPA, its metrics readings (resource, containerResource, pods, object, external),
+    /// pods and history (JSON); `-` for stdin.
     #[arg(long, value_name = "FILE")]
     input: PathBuf,
     /// Output format.
@@ -43,7 +44,13 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
             }
             for (i, p) in d.proposals.iter().enumerate() {
                 match (&p.replicas, &p.error) {
-                    (Some(r), _) => println!("metric [{i}]: {r} replicas (usage {})", p.usage.unwrap_or(0)),
+                    (Some(r), _) => match p.utilization {
+                        Some(u) => println!(
+                            "metric [{i}]: {r} replicas (utilization {u}%, usage {})",
+                            p.usage.unwrap_or(0)
+                        ),
+                        None => println!("metric [{i}]: {r} replicas (usage {})", p.usage.unwrap_or(0)),
+                    },
                     (None, Some(e)) => println!("metric [{i}]: invalid: {e}"),
                     _ => {}
                 }

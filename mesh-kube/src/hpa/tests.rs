@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use super::*;
 
 fn pods(n: usize) -> Vec<PodState> {
@@ -209,4 +211,85 @@ fn behavior_default_rates() {
 fn tolerance_band_is_closed() {
     let t = Tolerances::default();
     assert!(t.is_within(0.9) && t.is_within(1.1) && !t.is_within(1.11) && !t.is_within(0.89));
+}
+
+// The JSON input stays backwards compatible: old inputs parse with the new fields defaulted, and
+// the new metric kinds parse in camelCase or Kubernetes' PascalCase `type`.
+#[test]
+fn json_input_resource_metrics() {
+    let old: Hpa = serde_json::from_value(serde_json::json!({
+        "currentReplicas": 2, "maxReplicas": 5,
+        "metrics": [{"type": "pods", "target": 1000, "values": {"a": 3000}}],
+        "pods": [{"name": "a", "phase": "Running", "ready": true, "deleted": false}]
+    }))
+    .unwrap();
+    assert_eq!(old.pods[0], PodState::running("a"));
+    assert_eq!(old.cpu_initialization_period_seconds, DEFAULT_CPU_INITIALIZATION_PERIOD);
+
+    let hpa: Hpa = serde_json::from_value(serde_json::json!({
+        "currentReplicas": 2, "maxReplicas": 10, "now": 1000,
+        "metrics": [
+            {"type": "Resource", "name": "cpu", "target": {"averageUtilization": 50},
+             "usage": {"a": {"containers": {"app": 400, "istio-proxy": 100}},
+                       "b": {"containers": {"app": 500, "istio-proxy": 100}}}},
+            {"type": "containerResource", "name": "cpu", "container": "app",
+             "target": {"averageValue": 300},
+             "usage": {"a": {"containers": {"app": 400}}, "b": {"containers": {"app": 500}}}}
+        ],
+        "pods": [
+            {"name": "a", "startTime": 0, "readyTransitionTime": 10,
+             "containers": [{"name": "app", "requests": {"cpu": 500}},
+                            {"name": "istio-proxy", "requests": {"cpu": 100}}]},
+            {"name": "b", "startTime": 0, "readyTransitionTime": 10,
+             "containers": [{"name": "app", "requests": {"cpu": 500}},
+                            {"name": "istio-proxy", "requests": {"cpu": 100}}]}
+        ]
+    }))
+    .unwrap();
+    let d = hpa.decide();
+    // Whole pod: 1100m of 1200m = 91%, ratio 1.82 -> ceil(1.82 * 2) = 4.
+    assert_eq!(
+        (d.proposals[0].replicas, d.proposals[0].utilization, d.proposals[0].usage),
+        (Some(4), Some(91), Some(550))
+    );
+    // The app container: average 450m of a 300m target -> ceil(1.5 * 2) = 3.
+    assert_eq!(
+        (d.proposals[1].replicas, d.proposals[1].utilization, d.proposals[1].usage),
+        (Some(3), None, Some(450))
+    );
+    assert_eq!(d.desired_replicas, 4);
+    let v = serde_json::to_value(&d).unwrap();
+    assert_eq!(v["proposals"][0]["utilization"], 91);
+    assert!(v["proposals"][1]["utilization"].is_null());
+}
+
+// horizontal.go: an invalid resource metric (here a missing request) fails the metric; a
+// scale-down is then not allowed on the remaining metrics' word.
+#[test]
+fn missing_request_invalidates_the_metric() {
+    let usage: BTreeMap<String, PodUsage> = [(
+        "a".to_string(),
+        PodUsage { containers: [("app".to_string(), 100)].into(), ..PodUsage::default() },
+    )]
+    .into();
+    let hpa = Hpa {
+        current_replicas: 3,
+        max_replicas: 10,
+        metrics: vec![MetricSource::Resource {
+            name: "memory".into(),
+            target: ResourceTarget::AverageUtilization(80),
+            usage,
+        }],
+        pods: vec![PodState {
+            containers: vec![ContainerState { name: "app".into(), ..ContainerState::default() }],
+            ..PodState::running("a")
+        }],
+        ..Hpa::default()
+    };
+    let d = hpa.decide();
+    assert_eq!(d.reason, "FailedGetMetrics");
+    assert_eq!(
+        d.proposals[0].error.as_deref(),
+        Some("failed to get memory utilization: missing request for memory in container app of Pod a")
+    );
 }
