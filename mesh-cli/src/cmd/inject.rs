@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
+use mesh_kube::inject::patch::admission_error;
 use mesh_kube::inject::{InjectValues, InjectorConfig, admission_response, decide, diff, inject_pod};
 use serde_json::Value;
 
@@ -106,19 +107,31 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
         let ns_labels = parse_pairs(&args.namespace_labels, "--namespace-label")?;
         decide(&cfg, &namespace, &ns_labels, &labels, &annotations, host_network)
     };
+    // Istio's webhook fills in the request's namespace before injecting; the patch is taken
+    // against that pod, so it never touches metadata.namespace.
+    let mut failure = None;
     let patch = if decision.inject {
-        // Istio's webhook fills in the request's namespace before injecting; the patch is
-        // taken against that pod, so it never touches metadata.namespace.
         let mut pod = pod.clone();
         if pod["metadata"]["namespace"].as_str().unwrap_or("").is_empty() && pod["metadata"].is_object() {
             pod["metadata"]["namespace"] = Value::String(namespace.clone());
         }
-        let injected =
-            inject_pod(&pod, &values).map_err(|e| CliError(format!("{}: {e}", args.review.display())))?;
-        Some(diff(&pod, &injected))
+        match inject_pod(&pod, &values) {
+            Ok(injected) => Some(diff(&pod, &injected)),
+            Err(e) => {
+                failure = Some(format!("Pod injection failed: {e}"));
+                None
+            }
+        }
     } else {
         None
     };
+    if let Some(message) = failure {
+        match args.output {
+            Format::Json => print_json(&admission_error(&review, &message)),
+            Format::Text => println!("{namespace}: not allowed: {message}"),
+        }
+        return Ok(Answer::Negative);
+    }
     let response = admission_response(&review, patch.as_ref());
     match args.output {
         Format::Json => print_json(&response),

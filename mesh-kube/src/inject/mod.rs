@@ -53,6 +53,14 @@ pub enum InjectError {
         /// Why it was rejected.
         reason: String,
     },
+    /// `inject.istio.io/templates` names a template meshkit does not have.
+    #[error("requested template {name:?} not found; have {known}")]
+    UnknownTemplate {
+        /// The requested template.
+        name: String,
+        /// The templates there are.
+        known: String,
+    },
     /// The pod's Prometheus scrape annotations cannot be merged, such as a port the agent
     /// itself uses.
     #[error("{0}")]

@@ -167,5 +167,27 @@ pub fn admission_response(review: &Value, patch: Option<&Value>) -> Value {
     json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": Value::Object(response)})
 }
 
+/// The AdmissionReview answering `review` when injection failed: not allowed, with the
+/// reason as the status message (Istio's `toAdmissionResponse`; whether the pod is then
+/// rejected depends on the webhook's failure policy).
+///
+/// ```
+/// use serde_json::json;
+/// use mesh_kube::inject::patch::admission_error;
+/// let review = json!({"apiVersion": "admission.k8s.io/v1", "request": {"uid": "u-1"}});
+/// let out = admission_error(&review, "bad annotation");
+/// assert_eq!(out["response"], json!({"uid": "u-1", "allowed": false,
+///     "status": {"metadata": {}, "message": "bad annotation"}}));
+/// ```
+pub fn admission_error(review: &Value, message: &str) -> Value {
+    let uid = review["request"]["uid"].clone();
+    let api_version = review["apiVersion"].as_str().unwrap_or("admission.k8s.io/v1");
+    json!({"apiVersion": api_version, "kind": "AdmissionReview", "response": {
+        "uid": if uid.is_null() { json!("") } else { uid },
+        "allowed": false,
+        "status": {"metadata": {}, "message": message},
+    }})
+}
+
 #[cfg(test)]
 mod tests;

@@ -13,7 +13,7 @@ use super::probes::{APP_PROBERS_ENV, REWRITE_ANNOTATION, app_probers, merge_prob
 use super::smp::merge_pod;
 use super::template::{
     INIT_CONTAINER, PROXY_CONTAINER, STATUS_ANNOTATION, TemplateInput, VALIDATION_CONTAINER, parse_go_bool,
-    render, string_map,
+    render, select, string_map,
 };
 use super::{InjectError, InjectValues, proxy_config, typed};
 use crate::capture::annotations::STATUS_PORT;
@@ -410,26 +410,32 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
     let mesh_status_port = proxy_config::status_port(&pc);
     let deploy = deploy_meta(pod);
     let stripped = strip(pod, mesh_status_port)?;
-    let template = render(TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy: &deploy })?;
-
-    // Overlay the template. With native sidecars a user's `istio-proxy` under `containers`
-    // moves to the init containers first, where the template puts the proxy.
     let native = match annotations.get("sidecar.istio.io/nativeSidecar").map(String::as_str) {
         Some("true") => true,
         Some("false") => false,
         _ => values.native_sidecar,
     };
+
+    // Each template the pod asks for is rendered from the same pod and overlaid in turn.
+    // With native sidecars a user's `istio-proxy` under `containers` moves to the init
+    // containers first, where the template puts the proxy.
+    let mut template = json!({});
     let mut merged = pod.clone();
-    if native
-        && find(list(&template, "initContainers"), PROXY_CONTAINER).is_some()
-        && find(list(&merged, "containers"), PROXY_CONTAINER).is_some()
-        && let Some(cs) = spec_list_mut(&mut merged, "containers")
-        && let Some(i) = cs.iter().position(|c| c["name"] == PROXY_CONTAINER)
-    {
-        let proxy = cs.remove(i);
-        push(&mut merged, "initContainers", proxy);
+    for name in select(&annotations)? {
+        let input = TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy: &deploy };
+        let rendered = render(name, input)?;
+        template = merge_pod(&template, &rendered);
+        if native
+            && find(list(&template, "initContainers"), PROXY_CONTAINER).is_some()
+            && find(list(&merged, "containers"), PROXY_CONTAINER).is_some()
+            && let Some(cs) = spec_list_mut(&mut merged, "containers")
+            && let Some(i) = cs.iter().position(|c| c["name"] == PROXY_CONTAINER)
+        {
+            let proxy = cs.remove(i);
+            push(&mut merged, "initContainers", proxy);
+        }
+        merged = merge_pod(&merged, &rendered);
     }
-    let merged = merge_pod(&merged, &template);
     let tproxy_mesh =
         proxy_config::interception_mode(&pc).unwrap_or(&values.capture.interception_mode) == "TPROXY";
     let mut pod_out = reapply_overrides(merged, pod, &template, tproxy_mesh)?;

@@ -10,9 +10,8 @@ use serde_json::{Map, Value};
 /// The merge key of the list at `path` (a Pod's JSON field names, `.`-joined, list indexes
 /// left out), `Some("")` for lists of scalars merged as sets, `None` for replaced lists.
 fn merge_key(path: &str) -> Option<&'static str> {
-    let container_list = |p: &str| {
-        ["spec.containers", "spec.initContainers", "spec.ephemeralContainers"].contains(&p)
-    };
+    let container_list =
+        |p: &str| ["spec.containers", "spec.initContainers", "spec.ephemeralContainers"].contains(&p);
     if container_list(path) {
         return Some("name");
     }

@@ -13,7 +13,6 @@ use super::deploy_meta::DeployMeta;
 use super::quantity::{canonical, is_quantity};
 use super::{InjectError, InjectValues, proxy_config};
 use crate::capture::CaptureError;
-use crate::capture::annotations::{STATUS_PORT, pod_capture};
 
 /// `sidecar.istio.io/status`: what injection added, so that it can be undone.
 pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
@@ -329,442 +328,345 @@ fn capture_error(e: CaptureError, annotations: &BTreeMap<String, String>) -> Inj
     }
 }
 
-/// Renders the template for one pod: the partial pod that is overlaid on it.
-pub fn render(input: TemplateInput<'_>) -> Result<Value, InjectError> {
-    let TemplateInput { pod, values, proxy_config: pc, deploy } = input;
-    let meta = &pod["metadata"];
-    let labels = string_map(meta.get("labels"));
-    let annotations = string_map(meta.get("annotations"));
-    let ann = |key: &str, default: &str| -> String {
-        annotations.get(key).cloned().unwrap_or_else(|| default.into())
-    };
-    let mode = interception_mode(&annotations, pc, values).to_string();
-    let mut capture_defaults = values.capture.clone();
-    capture_defaults.interception_mode = mode.clone();
-    let capture = pod_capture(&annotations, &capture_defaults).map_err(|e| capture_error(e, &annotations))?;
-    let tproxy = mode == "TPROXY";
-    let cap_net_bind = annotations
-        .get("sidecar.istio.io/capNetBindService")
-        .map_or(values.cap_net_bind_service, |v| v == "true");
-    let native = native_sidecar(&annotations, values);
-    let resources = resources(&annotations, values)?;
-    let metadata = proxy_config::proxy_metadata(pc);
-    let uid = values.capture.proxy_uid.parse::<i64>().unwrap_or(1337);
-    let gid = uid;
-    let containers_in: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
-    let app_containers: Vec<String> = containers_in
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .filter(|n| *n != PROXY_CONTAINER)
-        .map(String::from)
-        .collect();
-    let status_port = ann(STATUS_PORT, &values.capture.status_port);
-    for key in [
-        "readiness.status.sidecar.istio.io/initialDelaySeconds",
-        "readiness.status.sidecar.istio.io/periodSeconds",
-        "readiness.status.sidecar.istio.io/failureThreshold",
-    ] {
-        int_setting(&annotations, key, 0)?;
-    }
-    if let Some(v) = annotations.get("prometheus.istio.io/merge-metrics")
-        && parse_go_bool(v).is_none()
-    {
-        return Err(InjectError::InvalidAnnotation {
-            annotation: "prometheus.istio.io/merge-metrics".into(),
-            value: v.clone(),
-            reason: "it is not a boolean".into(),
-        });
-    }
+/// The templates meshkit renders (the `templates` of Istio's injector config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Template {
+    /// `sidecar`: the proxy beside the app, with traffic capture.
+    Sidecar,
+    /// `gateway`: the pod is a gateway; the proxy is its container, without capture.
+    Gateway,
+}
 
-    // metadata
-    let mut out_labels = Map::new();
-    out_labels.insert(
-        "security.istio.io/tlsMode".into(),
-        json!(
-            labels.get("security.istio.io/tlsMode").filter(|s| !s.is_empty()).map_or("istio", String::as_str)
-        ),
-    );
-    if metadata.get("ISTIO_META_ENABLE_HBONE").is_some_and(|v| v == "true") {
-        out_labels.insert(
-            "networking.istio.io/tunnel".into(),
-            json!(
-                labels
-                    .get("networking.istio.io/tunnel")
-                    .filter(|s| !s.is_empty())
-                    .map_or("http", String::as_str)
-            ),
-        );
+impl Template {
+    /// The template named `name`, as `inject.istio.io/templates` names it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sidecar" => Some(Self::Sidecar),
+            "gateway" => Some(Self::Gateway),
+            _ => None,
+        }
     }
-    out_labels.insert("service.istio.io/canonical-name".into(), json!(canonical_name(&labels, &deploy.name)));
-    out_labels.insert("service.istio.io/canonical-revision".into(), json!(canonical_revision(&labels)));
+}
 
-    let mut out_ann = Map::new();
-    let rev = if values.revision.is_empty() { "default" } else { values.revision.as_str() };
-    out_ann.insert("istio.io/rev".into(), json!(rev));
-    if let Some(first) = app_containers.first() {
-        for key in ["kubectl.kubernetes.io/default-logs-container", "kubectl.kubernetes.io/default-container"]
-        {
-            if !annotations.contains_key(key) {
-                out_ann.insert(key.into(), json!(first));
-            }
-        }
-    }
-    if values.cni {
-        if values.cni_provider == "multus" {
-            out_ann.insert(
-                "k8s.v1.cni.cncf.io/networks".into(),
-                json!(append_multus_network(&ann("k8s.v1.cni.cncf.io/networks", ""), "default/istio-cni")),
-            );
-        }
-        out_ann.insert("sidecar.istio.io/interceptionMode".into(), json!(mode));
-        for (key, default) in [
-            ("traffic.sidecar.istio.io/includeOutboundIPRanges", &values.capture.include_ip_ranges),
-            ("traffic.sidecar.istio.io/excludeOutboundIPRanges", &values.capture.exclude_ip_ranges),
-        ] {
-            let v = ann(key, default);
-            if !v.is_empty() {
-                out_ann.insert(key.into(), json!(v));
-            }
-        }
-        out_ann.insert(
-            "traffic.sidecar.istio.io/includeInboundPorts".into(),
-            json!(ann("traffic.sidecar.istio.io/includeInboundPorts", &values.capture.include_inbound_ports)),
-        );
-        out_ann.insert(
-            "traffic.sidecar.istio.io/excludeInboundPorts".into(),
-            json!(exclude_inbound_port(
-                &status_port,
-                &ann("traffic.sidecar.istio.io/excludeInboundPorts", &values.capture.exclude_inbound_ports)
-            )),
-        );
-        for (key, default) in [
-            ("traffic.sidecar.istio.io/includeOutboundPorts", &values.capture.include_outbound_ports),
-            ("traffic.sidecar.istio.io/excludeOutboundPorts", &values.capture.exclude_outbound_ports),
-        ] {
-            if annotations.contains_key(key) || !default.is_empty() {
-                out_ann.insert(key.into(), json!(ann(key, default)));
-            }
-        }
-        for key in [
-            "traffic.sidecar.istio.io/kubevirtInterfaces",
-            "istio.io/reroute-virtual-interfaces",
-            "traffic.sidecar.istio.io/excludeInterfaces",
-        ] {
-            if let Some(v) = annotations.get(key).filter(|v| !v.is_empty()) {
-                out_ann.insert(key.into(), json!(v));
-            }
+/// `inject.istio.io/templates`: the templates a pod asks for, comma-separated.
+pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
+
+/// The templates for a pod: those its annotation names, else `sidecar`.
+pub fn select(annotations: &BTreeMap<String, String>) -> Result<Vec<Template>, InjectError> {
+    let Some(names) = annotations.get(TEMPLATES_ANNOTATION) else { return Ok(vec![Template::Sidecar]) };
+    names
+        .split(',')
+        .map(str::trim)
+        .map(|n| {
+            Template::from_name(n).ok_or_else(|| InjectError::UnknownTemplate {
+                name: n.to_string(),
+                known: "sidecar, gateway".into(),
+            })
+        })
+        .collect()
+}
+
+/// What every template reads, derived once from the pod and the settings.
+pub(crate) struct Common<'a> {
+    pub(crate) pod: &'a Value,
+    pub(crate) values: &'a InjectValues,
+    pub(crate) pc: &'a Value,
+    pub(crate) deploy: &'a DeployMeta,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) annotations: BTreeMap<String, String>,
+    /// ProxyConfig `proxyMetadata`, sorted.
+    pub(crate) metadata: BTreeMap<String, String>,
+    /// The pod's containers.
+    pub(crate) containers: Vec<Value>,
+    /// The names of the pod's containers other than `istio-proxy`.
+    pub(crate) app_containers: Vec<String>,
+    pub(crate) uid: i64,
+    pub(crate) gid: i64,
+}
+
+impl<'a> Common<'a> {
+    fn new(input: TemplateInput<'a>) -> Self {
+        let TemplateInput { pod, values, proxy_config: pc, deploy } = input;
+        let meta = &pod["metadata"];
+        let containers: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
+        let app_containers = containers
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .filter(|n| *n != PROXY_CONTAINER)
+            .map(String::from)
+            .collect();
+        let uid = values.capture.proxy_uid.parse::<i64>().unwrap_or(1337);
+        Common {
+            pod,
+            values,
+            pc,
+            deploy,
+            labels: string_map(meta.get("labels")),
+            annotations: string_map(meta.get("annotations")),
+            metadata: proxy_config::proxy_metadata(pc),
+            containers,
+            app_containers,
+            uid,
+            gid: uid,
         }
     }
 
-    let hold = (proxy_config::holds_application(pc) || values.hold_application_until_proxy_starts) && !native;
-    let image_type = annotations
-        .get("sidecar.istio.io/proxyImageType")
-        .cloned()
-        .or_else(|| pc["image"]["imageType"].as_str().filter(|s| !s.is_empty()).map(String::from))
-        .unwrap_or_else(|| values.variant.clone());
-    let pick_image = |configured: &str, default_name: &str, image_type: &str| -> String {
-        let chosen = ann("sidecar.istio.io/proxyImage", configured);
+    /// The template's `annotation` helper: the pod's annotation, else the default.
+    pub(crate) fn ann(&self, key: &str, default: &str) -> String {
+        self.annotations.get(key).cloned().unwrap_or_else(|| default.into())
+    }
+
+    /// `istio.io/rev` and the default-container annotations, shared by every proxy template.
+    pub(crate) fn base_annotations(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        let rev = if self.values.revision.is_empty() { "default" } else { self.values.revision.as_str() };
+        out.insert("istio.io/rev".into(), json!(rev));
+        if let Some(first) = self.app_containers.first() {
+            for key in
+                ["kubectl.kubernetes.io/default-logs-container", "kubectl.kubernetes.io/default-container"]
+            {
+                if !self.annotations.contains_key(key) {
+                    out.insert(key.into(), json!(first));
+                }
+            }
+        }
+        out
+    }
+
+    /// An image: the `sidecar.istio.io/proxyImage` annotation or the configured image when
+    /// either is a full reference, else `hub/<name>:tag` with the image type.
+    pub(crate) fn image(&self, configured: &str, image_type: &str) -> String {
+        let chosen = self.ann("sidecar.istio.io/proxyImage", configured);
         if chosen.contains('/') {
             chosen
         } else {
-            let name = if configured.is_empty() { default_name } else { configured };
-            image_url(&values.hub, name, &values.tag, image_type)
+            let name = if configured.is_empty() { "proxyv2" } else { configured };
+            image_url(&self.values.hub, name, &self.values.tag, image_type)
         }
-    };
-    let proxy_image = pick_image(&values.proxy_image, "proxyv2", &image_type);
-    let init_type =
-        annotations.get("sidecar.istio.io/proxyImageType").cloned().unwrap_or_else(|| values.variant.clone());
-    let init_image = pick_image(&values.proxy_init_image, "proxyv2", &init_type);
-    let pull_policy = (!values.image_pull_policy.is_empty()).then(|| json!(values.image_pull_policy));
-    let metadata_env: Vec<Value> = metadata.iter().map(|(k, v)| value_env(k, v.clone())).collect();
-    let agent_level = ann("sidecar.istio.io/agentLogLevel", &values.agent_log_level);
+    }
 
-    // The init container.
-    let mut init_containers = Vec::new();
-    if mode != "NONE" {
-        let mut args = capture.args.clone();
-        // pod_capture ends with the default log flag; the template writes the agent's level.
-        if args.last().is_some_and(|a| a.starts_with("--log_output_level=")) {
-            args.pop();
-        }
-        args.push(format!("--log_output_level={agent_level}"));
+    /// The proxy's image (Istio's `ProxyImage`): the type from the annotation, the
+    /// ProxyConfig's `image.imageType`, else the variant.
+    pub(crate) fn proxy_image(&self) -> String {
+        let image_type = self
+            .annotations
+            .get("sidecar.istio.io/proxyImageType")
+            .cloned()
+            .or_else(|| self.pc["image"]["imageType"].as_str().filter(|s| !s.is_empty()).map(String::from))
+            .unwrap_or_else(|| self.values.variant.clone());
+        self.image(&self.values.proxy_image, &image_type)
+    }
+
+    /// `imagePullPolicy`, when configured.
+    pub(crate) fn pull_policy(&self) -> Option<Value> {
+        (!self.values.image_pull_policy.is_empty()).then(|| json!(self.values.image_pull_policy))
+    }
+
+    /// `proxyMetadata` as env vars.
+    pub(crate) fn metadata_env(&self) -> Vec<Value> {
+        self.metadata.iter().map(|(k, v)| value_env(k, v.clone())).collect()
+    }
+
+    /// The proxy's arguments: `proxy <sidecar|router>` and the log settings.
+    pub(crate) fn proxy_args(&self, role: &str) -> Vec<Value> {
+        let values = self.values;
+        let mut args = vec![
+            json!("proxy"),
+            json!(role),
+            json!("--domain"),
+            json!(format!("$(POD_NAMESPACE).svc.{}", values.cluster_domain)),
+            json!(format!("--proxyLogLevel={}", self.ann("sidecar.istio.io/logLevel", &values.log_level))),
+            json!(format!(
+                "--proxyComponentLogLevel={}",
+                self.ann("sidecar.istio.io/componentLogLevel", &values.component_log_level)
+            )),
+            json!(format!(
+                "--log_output_level={}",
+                self.ann("sidecar.istio.io/agentLogLevel", &values.agent_log_level)
+            )),
+        ];
         if values.log_as_json {
-            args.push("--log_as_json".into());
+            args.push(json!("--log_as_json"));
         }
-        if values.cni {
-            args.extend(["--run-validation".to_string(), "--skip-rule-apply".to_string()]);
-        }
-        let security = if values.cni {
-            let id = if tproxy { 1337 } else { uid };
-            let group = if tproxy { 1337 } else { gid };
-            json!({
-                "allowPrivilegeEscalation": values.privileged, "privileged": values.privileged,
-                "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true,
-                "runAsGroup": group, "runAsUser": id, "runAsNonRoot": true
-            })
+        args
+    }
+
+    /// The proxy's environment, as the sidecar or gateway template lists it.
+    pub(crate) fn proxy_env(&self, template: Template, mode: &str) -> Vec<Value> {
+        let (values, deploy) = (self.values, self.deploy);
+        let gateway = template == Template::Gateway;
+        let ca_addr = if !values.ca_address.is_empty() {
+            values.ca_address.clone()
+        } else if values.revision.is_empty() {
+            format!("istiod.{}.svc:15012", values.istio_namespace)
         } else {
-            json!({
-                "allowPrivilegeEscalation": values.privileged, "privileged": values.privileged,
-                "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]},
-                "readOnlyRootFilesystem": false, "runAsGroup": 0, "runAsNonRoot": false, "runAsUser": 0
-            })
+            format!("istiod-{}.{}.svc:15012", values.revision, values.istio_namespace)
         };
-        let mut init = json!({
-            "name": if values.cni { VALIDATION_CONTAINER } else { INIT_CONTAINER },
-            "image": init_image,
-            "args": args,
-        });
-        if let Some(p) = &pull_policy {
-            init["imagePullPolicy"] = p.clone();
+        let mut env = Vec::new();
+        if !gateway && values.inbound_traffic_policy_mode == "localhost" {
+            env.push(value_env("REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true"));
         }
-        if !metadata_env.is_empty() {
-            init["env"] = Value::Array(metadata_env.clone());
+        env.extend([
+            value_env("PILOT_CERT_PROVIDER", values.pilot_cert_provider.clone()),
+            value_env("CA_ADDR", ca_addr),
+            field_env("POD_NAME", "metadata.name"),
+            field_env("POD_NAMESPACE", "metadata.namespace"),
+            field_env("INSTANCE_IP", "status.podIP"),
+            field_env("SERVICE_ACCOUNT", "spec.serviceAccountName"),
+            field_env("HOST_IP", "status.hostIP"),
+            resource_env("ISTIO_CPU_LIMIT", "limits.cpu"),
+            value_env("PROXY_CONFIG", format!("{}\n", proxy_config::env_json(self.pc))),
+            value_env("ISTIO_META_POD_PORTS", pod_ports(&self.containers)),
+        ]);
+        let app_containers = value_env("ISTIO_META_APP_CONTAINERS", self.app_containers.join(","));
+        if !gateway {
+            env.push(app_containers.clone());
         }
-        init["resources"] = resources.clone();
-        init["securityContext"] = security;
-        init_containers.push(init);
-    }
-
-    // The proxy container.
-    let ca_addr = if !values.ca_address.is_empty() {
-        values.ca_address.clone()
-    } else if values.revision.is_empty() {
-        format!("istiod.{}.svc:15012", values.istio_namespace)
-    } else {
-        format!("istiod-{}.{}.svc:15012", values.revision, values.istio_namespace)
-    };
-    let mut env = Vec::new();
-    if values.inbound_traffic_policy_mode == "localhost" {
-        env.push(value_env("REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true"));
-    }
-    env.extend([
-        value_env("PILOT_CERT_PROVIDER", values.pilot_cert_provider.clone()),
-        value_env("CA_ADDR", ca_addr),
-        field_env("POD_NAME", "metadata.name"),
-        field_env("POD_NAMESPACE", "metadata.namespace"),
-        field_env("INSTANCE_IP", "status.podIP"),
-        field_env("SERVICE_ACCOUNT", "spec.serviceAccountName"),
-        field_env("HOST_IP", "status.hostIP"),
-        resource_env("ISTIO_CPU_LIMIT", "limits.cpu"),
-        value_env("PROXY_CONFIG", format!("{}\n", proxy_config::env_json(pc))),
-        value_env("ISTIO_META_POD_PORTS", pod_ports(&containers_in)),
-        value_env("ISTIO_META_APP_CONTAINERS", app_containers.join(",")),
-        resource_env("GOMEMLIMIT", "limits.memory"),
-    ]);
-    if !values.compliance_policy.is_empty() {
-        env.push(value_env("COMPLIANCE_POLICY", values.compliance_policy.clone()));
-        if values.compliance_policy == "fips-140-3" {
-            env.push(value_env("GODEBUG", "fips140=only"));
-        }
-    }
-    let cluster = if values.cluster_id.is_empty() { "Kubernetes" } else { values.cluster_id.as_str() };
-    env.push(value_env("ISTIO_META_CLUSTER_ID", cluster));
-    env.push(field_env("ISTIO_META_NODE_NAME", "spec.nodeName"));
-    env.push(value_env("ISTIO_META_INTERCEPTION_MODE", mode.clone()));
-    if !values.network.is_empty() {
-        env.push(value_env("ISTIO_META_NETWORK", values.network.clone()));
-    }
-    let workload =
-        labels.get("service.istio.io/workload-name").filter(|s| !s.is_empty()).unwrap_or(&deploy.name);
-    if !workload.is_empty() {
-        env.push(value_env("ISTIO_META_WORKLOAD_NAME", workload.clone()));
-    }
-    if !deploy.api_version.is_empty() && !deploy.name.is_empty() {
-        env.push(value_env("ISTIO_META_OWNER", deploy.owner()));
-    }
-    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
-        env.push(value_env("ISTIO_BOOTSTRAP_OVERRIDE", "/etc/istio/custom-bootstrap/custom_bootstrap.json"));
-    }
-    if !values.mesh_id.is_empty() {
-        env.push(value_env("ISTIO_META_MESH_ID", values.mesh_id.clone()));
-    } else if !values.trust_domain.is_empty() {
-        env.push(value_env("ISTIO_META_MESH_ID", values.trust_domain.clone()));
-    }
-    if !values.trust_domain.is_empty() {
-        env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
-    }
-    env.extend(metadata_env.iter().cloned());
-
-    let mut args = vec![
-        json!("proxy"),
-        json!("sidecar"),
-        json!("--domain"),
-        json!(format!("$(POD_NAMESPACE).svc.{}", values.cluster_domain)),
-        json!(format!("--proxyLogLevel={}", ann("sidecar.istio.io/logLevel", &values.log_level))),
-        json!(format!(
-            "--proxyComponentLogLevel={}",
-            ann("sidecar.istio.io/componentLogLevel", &values.component_log_level)
-        )),
-        json!(format!("--log_output_level={agent_level}")),
-    ];
-    if values.log_as_json {
-        args.push(json!("--log_as_json"));
-    }
-    let mut proxy = json!({"name": PROXY_CONTAINER, "image": proxy_image});
-    if native {
-        proxy["restartPolicy"] = json!("Always");
-    }
-    proxy["ports"] = json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]);
-    proxy["args"] = Value::Array(args);
-    if hold {
-        proxy["lifecycle"] = json!({"postStart": {"exec": {"command": ["pilot-agent", "wait"]}}});
-    } else if native {
-        proxy["lifecycle"] = json!({"preStop": {"exec": {"command": [
-            "pilot-agent", "request", format!("--debug-port={status_port}"), "POST", "drain"]}}});
-    }
-    proxy["env"] = Value::Array(env);
-    if let Some(p) = &pull_policy {
-        proxy["imagePullPolicy"] = p.clone();
-    }
-    if status_port != "0" {
-        if values.startup_probe {
-            proxy["startupProbe"] = json!({
-                "httpGet": {"path": "/healthz/ready", "port": 15021},
-                "periodSeconds": 1, "timeoutSeconds": 3,
-                "failureThreshold": values.startup_probe_failure_threshold
-            });
-        }
-        let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": 15021}});
-        for (field, key, default) in [
-            (
-                "initialDelaySeconds",
-                "readiness.status.sidecar.istio.io/initialDelaySeconds",
-                values.readiness_initial_delay_seconds,
-            ),
-            (
-                "periodSeconds",
-                "readiness.status.sidecar.istio.io/periodSeconds",
-                values.readiness_period_seconds,
-            ),
-            ("timeoutSeconds", "", 3),
-            (
-                "failureThreshold",
-                "readiness.status.sidecar.istio.io/failureThreshold",
-                values.readiness_failure_threshold,
-            ),
-        ] {
-            let v = if key.is_empty() { default } else { int_setting(&annotations, key, default)? };
-            // Kubernetes leaves zero-valued probe fields out.
-            if v != 0 {
-                readiness[field] = json!(v);
+        env.push(resource_env("GOMEMLIMIT", "limits.memory"));
+        if !values.compliance_policy.is_empty() {
+            env.push(value_env("COMPLIANCE_POLICY", values.compliance_policy.clone()));
+            if values.compliance_policy == "fips-140-3" {
+                env.push(value_env("GODEBUG", "fips140=only"));
             }
         }
-        proxy["readinessProbe"] = readiness;
-    }
-    proxy["securityContext"] = if metadata.get("IPTABLES_TRACE_LOGGING").is_some_and(|v| v == "true") {
-        json!({
-            "allowPrivilegeEscalation": true, "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]},
-            "privileged": true, "readOnlyRootFilesystem": true, "runAsGroup": gid,
-            "runAsNonRoot": false, "runAsUser": 0
-        })
-    } else {
-        let mut caps = Map::new();
-        if tproxy || cap_net_bind {
-            let mut add = Vec::new();
-            if tproxy {
-                add.push(json!("NET_ADMIN"));
-            }
-            if cap_net_bind {
-                add.push(json!("NET_BIND_SERVICE"));
-            }
-            caps.insert("add".into(), Value::Array(add));
+        if gateway {
+            env.push(app_containers);
         }
-        caps.insert("drop".into(), json!(["ALL"]));
-        let mut sc = json!({
-            "allowPrivilegeEscalation": values.privileged,
-            "capabilities": caps,
-            "privileged": values.privileged,
-            "readOnlyRootFilesystem": true,
-        });
-        if tproxy || cap_net_bind {
-            sc["runAsNonRoot"] = json!(false);
-            sc["runAsUser"] = json!(0);
-            sc["runAsGroup"] = json!(1337);
+        let cluster = if values.cluster_id.is_empty() { "Kubernetes" } else { values.cluster_id.as_str() };
+        env.push(value_env("ISTIO_META_CLUSTER_ID", cluster));
+        env.push(field_env("ISTIO_META_NODE_NAME", "spec.nodeName"));
+        env.push(value_env("ISTIO_META_INTERCEPTION_MODE", mode));
+        if !values.network.is_empty() {
+            env.push(value_env("ISTIO_META_NETWORK", values.network.clone()));
+        }
+        let workload = if gateway {
+            &deploy.name
         } else {
-            sc["runAsNonRoot"] = json!(true);
-            sc["runAsUser"] = json!(uid);
-            sc["runAsGroup"] = json!(gid);
+            self.labels
+                .get("service.istio.io/workload-name")
+                .filter(|s| !s.is_empty())
+                .unwrap_or(&deploy.name)
+        };
+        if !workload.is_empty() {
+            env.push(value_env("ISTIO_META_WORKLOAD_NAME", workload.clone()));
         }
-        sc
-    };
-    proxy["resources"] = resources;
-    let mut mounts = vec![
-        json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
-        json!({"name": "credential-socket", "mountPath": "/var/run/secrets/credential-uds"}),
-        json!({"name": "workload-certs", "mountPath": "/var/run/secrets/workload-spiffe-credentials"}),
-    ];
-    if values.pilot_cert_provider == "istiod" {
-        mounts.push(json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}));
-        mounts.push(json!({"mountPath": "/var/run/secrets/istio/crl", "name": "istio-ca-crl"}));
-    }
-    mounts.push(json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}));
-    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
-        mounts.push(json!({"mountPath": "/etc/istio/custom-bootstrap", "name": "custom-bootstrap-volume"}));
-    }
-    mounts.push(json!({"mountPath": "/etc/istio/proxy", "name": "istio-envoy"}));
-    mounts.push(json!({"mountPath": "/var/run/secrets/tokens", "name": "istio-token"}));
-    if values.mount_mtls_certs {
-        mounts.push(json!({"mountPath": "/etc/certs/", "name": "istio-certs", "readOnly": true}));
-    }
-    mounts.push(json!({"name": "istio-podinfo", "mountPath": "/etc/istio/pod"}));
-    mounts.extend(user_entries(&annotations, "sidecar.istio.io/userVolumeMount")?);
-    proxy["volumeMounts"] = Value::Array(mounts);
-
-    let mut containers = Vec::new();
-    if native {
-        init_containers.push(proxy);
-    } else {
-        containers.push(proxy);
+        if !deploy.api_version.is_empty() && !deploy.name.is_empty() {
+            env.push(value_env("ISTIO_META_OWNER", deploy.owner()));
+        }
+        if self.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+            env.push(value_env(
+                "ISTIO_BOOTSTRAP_OVERRIDE",
+                "/etc/istio/custom-bootstrap/custom_bootstrap.json",
+            ));
+        }
+        if !values.mesh_id.is_empty() {
+            env.push(value_env("ISTIO_META_MESH_ID", values.mesh_id.clone()));
+        } else if !values.trust_domain.is_empty() {
+            env.push(value_env("ISTIO_META_MESH_ID", values.trust_domain.clone()));
+        }
+        if !values.trust_domain.is_empty() {
+            env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
+        }
+        env.extend(self.metadata_env());
+        env
     }
 
-    // Volumes.
-    let mut volumes = vec![
-        json!({"name": "workload-socket"}),
-        json!({"name": "credential-socket"}),
-        json!({"name": "workload-certs"}),
-    ];
-    if annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
-        volumes.push(json!({"name": "custom-bootstrap-volume",
-            "configMap": {"name": ann("sidecar.istio.io/bootstrapOverride", "")}}));
+    /// The proxy's volume mounts.
+    pub(crate) fn proxy_mounts(&self, template: Template) -> Result<Vec<Value>, InjectError> {
+        let values = self.values;
+        let sidecar = template == Template::Sidecar;
+        let mut mounts = vec![
+            json!({"name": "workload-socket", "mountPath": "/var/run/secrets/workload-spiffe-uds"}),
+            json!({"name": "credential-socket", "mountPath": "/var/run/secrets/credential-uds"}),
+            json!({"name": "workload-certs", "mountPath": "/var/run/secrets/workload-spiffe-credentials"}),
+        ];
+        if values.pilot_cert_provider == "istiod" {
+            mounts.push(json!({"mountPath": "/var/run/secrets/istio", "name": "istiod-ca-cert"}));
+            if sidecar {
+                mounts.push(json!({"mountPath": "/var/run/secrets/istio/crl", "name": "istio-ca-crl"}));
+            }
+        }
+        mounts.push(json!({"mountPath": "/var/lib/istio/data", "name": "istio-data"}));
+        if self.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+            mounts
+                .push(json!({"mountPath": "/etc/istio/custom-bootstrap", "name": "custom-bootstrap-volume"}));
+        }
+        mounts.push(json!({"mountPath": "/etc/istio/proxy", "name": "istio-envoy"}));
+        mounts.push(json!({"mountPath": "/var/run/secrets/tokens", "name": "istio-token"}));
+        if values.mount_mtls_certs {
+            mounts.push(json!({"mountPath": "/etc/certs/", "name": "istio-certs", "readOnly": true}));
+        }
+        mounts.push(json!({"name": "istio-podinfo", "mountPath": "/etc/istio/pod"}));
+        if sidecar {
+            mounts.extend(user_entries(&self.annotations, "sidecar.istio.io/userVolumeMount")?);
+        }
+        Ok(mounts)
     }
-    volumes.extend([
-        json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}),
-        json!({"name": "istio-data", "emptyDir": {}}),
-        json!({"name": "istio-podinfo", "downwardAPI": {"items": [
-            {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
-            {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
-        ]}}),
-        json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
-            "path": "istio-token", "expirationSeconds": 43200, "audience": values.token_audience}}]}}),
-    ]);
-    if values.pilot_cert_provider == "istiod" {
-        volumes.push(json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}));
-    }
-    volumes.push(json!({"name": "istio-ca-crl", "configMap": {"name": "istio-ca-crl", "optional": true}}));
-    if values.mount_mtls_certs {
-        let sa = pod["spec"]["serviceAccountName"].as_str().filter(|s| !s.is_empty()).unwrap_or("default");
-        volumes.push(
-            json!({"name": "istio-certs", "secret": {"optional": true, "secretName": format!("istio.{sa}")}}),
-        );
-    }
-    volumes.extend(user_entries(&annotations, "sidecar.istio.io/userVolume")?);
 
-    let mut spec = Map::new();
-    spec.insert("initContainers".into(), Value::Array(init_containers));
-    if !containers.is_empty() {
-        spec.insert("containers".into(), Value::Array(containers));
+    /// The pod volumes the proxy needs.
+    pub(crate) fn volumes(&self, template: Template) -> Result<Vec<Value>, InjectError> {
+        let values = self.values;
+        let sidecar = template == Template::Sidecar;
+        let mut volumes = vec![json!({"name": "workload-socket"})];
+        if sidecar {
+            volumes.push(json!({"name": "credential-socket"}));
+            volumes.push(json!({"name": "workload-certs"}));
+        } else {
+            volumes.push(json!({"emptyDir": {}, "name": "credential-socket"}));
+            volumes.push(json!({"emptyDir": {}, "name": "workload-certs"}));
+        }
+        if self.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+            volumes.push(json!({"name": "custom-bootstrap-volume",
+                "configMap": {"name": self.ann("sidecar.istio.io/bootstrapOverride", "")}}));
+        }
+        volumes.extend([
+            json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}),
+            json!({"name": "istio-data", "emptyDir": {}}),
+            json!({"name": "istio-podinfo", "downwardAPI": {"items": [
+                {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
+            ]}}),
+            json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
+                "path": "istio-token", "expirationSeconds": 43200, "audience": values.token_audience}}]}}),
+        ]);
+        if values.pilot_cert_provider == "istiod" {
+            volumes.push(json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}));
+        }
+        if sidecar {
+            volumes.push(
+                json!({"name": "istio-ca-crl", "configMap": {"name": "istio-ca-crl", "optional": true}}),
+            );
+        }
+        if values.mount_mtls_certs {
+            let sa = self.pod["spec"]["serviceAccountName"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .unwrap_or("default");
+            volumes.push(
+                json!({"name": "istio-certs", "secret": {"optional": true, "secretName": format!("istio.{sa}")}}),
+            );
+        }
+        if sidecar {
+            volumes.extend(user_entries(&self.annotations, "sidecar.istio.io/userVolume")?);
+        }
+        Ok(volumes)
     }
-    spec.insert("volumes".into(), Value::Array(volumes));
-    if !values.image_pull_secrets.is_empty() {
-        spec.insert(
-            "imagePullSecrets".into(),
-            Value::Array(values.image_pull_secrets.iter().map(|s| json!({"name": s})).collect()),
-        );
+
+    /// `global.imagePullSecrets` as the pod's `imagePullSecrets`.
+    pub(crate) fn image_pull_secrets(&self) -> Option<Value> {
+        (!self.values.image_pull_secrets.is_empty()).then(|| {
+            Value::Array(self.values.image_pull_secrets.iter().map(|s| json!({"name": s})).collect())
+        })
     }
-    Ok(json!({
-        "metadata": {"labels": out_labels, "annotations": out_ann},
-        "spec": spec,
-    }))
+}
+
+/// Renders one template for a pod: the partial pod that is overlaid on it.
+pub fn render(template: Template, input: TemplateInput<'_>) -> Result<Value, InjectError> {
+    let common = Common::new(input);
+    match template {
+        Template::Sidecar => sidecar::render(&common),
+        Template::Gateway => gateway::render(&common),
+    }
 }
 
 /// Go's `strconv.ParseBool`.
@@ -775,6 +677,9 @@ pub(crate) fn parse_go_bool(v: &str) -> Option<bool> {
         _ => None,
     }
 }
+
+mod gateway;
+mod sidecar;
 
 #[cfg(test)]
 mod tests;

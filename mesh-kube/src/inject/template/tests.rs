@@ -145,3 +145,50 @@ fn workload_name_drops_the_template_hash() {
                              "controller": true}]}});
     assert_eq!(deploy_meta(&p).name, "reviews-v1");
 }
+
+// istio gateway-injection-template.yaml: `inject.istio.io/templates: gateway` makes the
+// proxy the gateway's container (`proxy router`), without capture, and lets it bind low ports.
+#[test]
+fn gateway_template_makes_the_proxy_the_gateway() {
+    let mut p = pod(json!({"inject.istio.io/templates": "gateway"}));
+    p["spec"]["containers"] = json!([{"name": "istio-proxy", "image": "auto"}]);
+    let out = inject_pod(&p, &InjectValues::default()).unwrap();
+    let spec = &out["spec"];
+    assert!(spec.get("initContainers").is_none());
+    let proxy = &spec["containers"][0];
+    assert_eq!(proxy["args"][1], "router");
+    assert_eq!(proxy["image"], "docker.io/istio/proxyv2:1.28.0", "image: auto takes the injector's");
+    assert_eq!(proxy["securityContext"], json!({"runAsUser": 1337, "runAsGroup": 1337}));
+    assert_eq!(spec["securityContext"]["sysctls"][0]["name"], "net.ipv4.ip_unprivileged_port_start");
+    assert!(out["metadata"]["labels"].get("security.istio.io/tlsMode").is_none());
+    let volumes: Vec<&str> =
+        spec["volumes"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert!(!volumes.contains(&"istio-ca-crl"));
+}
+
+#[test]
+fn unknown_template_is_an_error() {
+    let err =
+        inject_pod(&pod(json!({"inject.istio.io/templates": "sidecar, nope"})), &InjectValues::default())
+            .unwrap_err();
+    assert_eq!(err, InjectError::UnknownTemplate { name: "nope".into(), known: "sidecar, gateway".into() });
+    assert_eq!(select(&BTreeMap::new()).unwrap(), vec![Template::Sidecar]);
+}
+
+// istio template.go excludeInboundPort and appendMultusNetwork.
+#[test]
+fn template_helpers_match_istio() {
+    assert_eq!(exclude_inbound_port("15020", ""), "15020");
+    assert_eq!(exclude_inbound_port("15020", "1, 2"), "1,2,15020");
+    assert_eq!(exclude_inbound_port("15020", "15020,3"), "15020,3");
+    assert_eq!(exclude_inbound_port("0", "4"), "4");
+    assert_eq!(append_multus_network("", "default/istio-cni"), "default/istio-cni");
+    assert_eq!(append_multus_network("a, b", "default/istio-cni"), "a, b, default/istio-cni");
+    assert_eq!(append_multus_network("default/istio-cni", "default/istio-cni"), "default/istio-cni");
+    assert_eq!(
+        append_multus_network(r#"[{"name": "x"}]"#, "default/istio-cni"),
+        r#"[{"name": "x"}, {"name": "istio-cni", "namespace": "default"}]"#
+    );
+    assert_eq!(image_url("hub", "proxyv2", "1.2-distroless", "debug"), "hub/proxyv2:1.2-debug");
+    assert_eq!(image_url("hub", "proxyv2", "1.2-distroless", "default"), "hub/proxyv2:1.2");
+}

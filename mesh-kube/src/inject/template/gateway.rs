@@ -1,0 +1,60 @@
+//! Istio's `gateway` template (`gateway-injection-template.yaml`): the pod is a gateway, so
+//! the proxy (`proxy router`) is its container, without traffic capture or probes of its
+//! own, and the pod may bind low ports.
+
+use serde_json::{Map, Value, json};
+
+use super::{Common, PROXY_CONTAINER, Template};
+use crate::inject::{InjectError, proxy_config};
+
+/// Renders the `gateway` template for one pod.
+pub(super) fn render(c: &Common<'_>) -> Result<Value, InjectError> {
+    let values = c.values;
+    let mut labels = Map::new();
+    let name = ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]
+        .iter()
+        .filter_map(|k| c.labels.get(*k))
+        .find(|s| !s.is_empty())
+        .unwrap_or(&c.deploy.name);
+    labels.insert("service.istio.io/canonical-name".into(), json!(name));
+    labels.insert("service.istio.io/canonical-revision".into(), json!(super::canonical_revision(&c.labels)));
+
+    let mode = proxy_config::interception_mode(c.pc).unwrap_or(&values.capture.interception_mode);
+    let mut proxy = json!({"name": PROXY_CONTAINER, "image": c.proxy_image()});
+    proxy["ports"] = json!([{"containerPort": 15090, "protocol": "TCP", "name": "http-envoy-prom"}]);
+    proxy["args"] = Value::Array(c.proxy_args("router"));
+    proxy["securityContext"] = json!({"runAsUser": c.uid, "runAsGroup": c.gid});
+    proxy["env"] = Value::Array(c.proxy_env(Template::Gateway, mode));
+    if let Some(p) = c.pull_policy() {
+        proxy["imagePullPolicy"] = p;
+    }
+    let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": 15021}});
+    for (field, v) in [
+        ("initialDelaySeconds", values.readiness_initial_delay_seconds),
+        ("periodSeconds", values.readiness_period_seconds),
+        ("timeoutSeconds", 3),
+        ("failureThreshold", values.readiness_failure_threshold),
+    ] {
+        // Kubernetes leaves zero-valued probe fields out.
+        if v != 0 {
+            readiness[field] = json!(v);
+        }
+    }
+    proxy["readinessProbe"] = readiness;
+    proxy["volumeMounts"] = Value::Array(c.proxy_mounts(Template::Gateway)?);
+
+    let mut spec = Map::new();
+    spec.insert(
+        "securityContext".into(),
+        json!({"sysctls": [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]}),
+    );
+    spec.insert("containers".into(), json!([proxy]));
+    spec.insert("volumes".into(), Value::Array(c.volumes(Template::Gateway)?));
+    if let Some(secrets) = c.image_pull_secrets() {
+        spec.insert("imagePullSecrets".into(), secrets);
+    }
+    Ok(json!({
+        "metadata": {"labels": labels, "annotations": c.base_annotations()},
+        "spec": spec,
+    }))
+}
