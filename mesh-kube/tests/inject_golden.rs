@@ -108,6 +108,17 @@ fn explicit_cases() -> Vec<(&'static str, &'static str, Tweak)> {
             v.inbound_traffic_policy_mode = "localhost".into()
         }),
         ("hello.yaml", "hello-fips-140-3.yaml.injected", |v| v.compliance_policy = "fips-140-3".into()),
+        ("hello-otel-semconv.yaml", "hello-otel-semconv.yaml.injected", |v| {
+            v.otel_semantic_conventions = true
+        }),
+        // OpenShift (webhook only upstream), in upstream's namespace test-ns.
+        ("hello-openshift.yaml", "hello-openshift.yaml.injected", openshift),
+        (
+            "hello-openshift-custom-injection.yaml",
+            "hello-openshift-custom-injection.yaml.injected",
+            openshift,
+        ),
+        ("hello-openshift-tproxy.yaml", "hello-openshift-tproxy.yaml.injected", openshift),
         // The proxy-resources-*.iop.yaml files set global.proxy.resources (null removes a
         // chart default).
         ("proxy-resources-null.yaml", "proxy-resources-null.yaml.injected", resources_null),
@@ -139,6 +150,15 @@ fn resources_null(v: &mut InjectValues) {
         json!({"limits": {"cpu": null, "memory": "500Mi"}, "requests": {"cpu": null, "memory": "150Mi"}});
 }
 
+fn openshift(v: &mut InjectValues) {
+    v.cni = true;
+    let ns = std::collections::BTreeMap::from([
+        ("openshift.io/sa.scc.uid-range".to_string(), "1000620000/10000".to_string()),
+        ("openshift.io/sa.scc.supplemental-groups".to_string(), "1000620000/10000".to_string()),
+    ]);
+    *v = std::mem::take(v).for_openshift_namespace(&ns);
+}
+
 fn multus(v: &mut InjectValues) {
     v.cni = true;
     v.cni_provider = "multus".into();
@@ -161,15 +181,11 @@ const NOT_RUN: &[(&str, &str)] = &[
     ("custom-template.yaml.injected", "a custom template from an IstioOperator file"),
     ("sidecar-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
     ("gateway-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
-    ("hello-openshift.yaml.injected", "the OpenShift platform"),
-    ("hello-openshift-custom-injection.yaml.injected", "the OpenShift platform"),
-    ("hello-openshift-tproxy.yaml.injected", "the OpenShift platform"),
-    ("hello-otel-semconv.yaml.injected", "an OpenTelemetry extension provider"),
     ("grpc-agent.yaml.injected", "the grpc-agent template (proxyless gRPC)"),
     ("grpc-simple.yaml.injected", "the grpc-simple template (proxyless gRPC)"),
     ("hello-service.yaml.injected", "no pod (upstream skips the webhook test)"),
-    ("cronjob.yaml.injected", "upstream skips the webhook test"),
-    ("cronjob-old-version.yaml.injected", "upstream skips the webhook test"),
+    ("cronjob.yaml.injected", "kube-inject output, not a pod (upstream skips the webhook test)"),
+    ("cronjob-old-version.yaml.injected", "kube-inject output, not a pod (upstream skips the webhook test)"),
 ];
 
 fn istio_repo() -> Option<String> {

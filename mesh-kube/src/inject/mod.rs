@@ -9,6 +9,7 @@
 
 pub mod decision;
 pub mod deploy_meta;
+pub mod openshift;
 pub mod patch;
 pub mod pod;
 pub mod probes;

@@ -405,6 +405,17 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
     if !pod.is_object() {
         return Err(InjectError::NoPod("the object is not a JSON object".into()));
     }
+    // On OpenShift the pod's own proxy user is dropped when OpenShift assigned it; the rest
+    // of injection (and the recorded overrides) sees the pod without it.
+    let reset;
+    let pod = if values.openshift {
+        let mut p = pod.clone();
+        super::openshift::reset_assigned_proxy_user(&mut p);
+        reset = p;
+        &reset
+    } else {
+        pod
+    };
     let annotations = string_map(pod["metadata"].get("annotations"));
     let pc = proxy_config::effective(values, &annotations)?;
     let mesh_status_port = proxy_config::status_port(&pc);

@@ -189,6 +189,14 @@ pub(crate) fn append_multus_network(existing: &str, network: &str) -> String {
     format!("{existing}, {network}")
 }
 
+/// The tag and digest of an image reference (`repo:tag@digest`).
+fn image_tag_digest(image: &str) -> (&str, &str) {
+    let (rest, digest) = image.split_once('@').unwrap_or((image, ""));
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let tag = rest[last_slash..].rsplit_once(':').map_or("", |(_, t)| t);
+    (tag, digest)
+}
+
 /// istio `imageURL`: `hub/name:tag`, with the image type (variant) replacing a known one.
 fn image_url(hub: &str, name: &str, tag: &str, image_type: &str) -> String {
     let mut tag = tag.to_string();
@@ -396,6 +404,7 @@ impl<'a> Common<'a> {
             .map(String::from)
             .collect();
         let uid = values.capture.proxy_uid.parse::<i64>().unwrap_or(1337);
+        let gid = values.proxy_gid.parse::<i64>().unwrap_or(uid);
         Common {
             pod,
             values,
@@ -407,7 +416,7 @@ impl<'a> Common<'a> {
             containers,
             app_containers,
             uid,
-            gid: uid,
+            gid,
         }
     }
 
@@ -567,8 +576,54 @@ impl<'a> Common<'a> {
         if !values.trust_domain.is_empty() {
             env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
         }
+        if !gateway && let Some(attrs) = self.otel_resource_attributes() {
+            env.push(value_env("OTEL_RESOURCE_ATTRIBUTES", attrs));
+        }
         env.extend(self.metadata_env());
         env
+    }
+
+    /// `OTEL_RESOURCE_ATTRIBUTES` (Istio's `otelResourceAttributes`): service namespace,
+    /// version and instance id from the `resource.opentelemetry.io/*` annotations, else the
+    /// namespace, the `app.kubernetes.io/version` label or the single container's image tag,
+    /// and `<ns>.$(POD_NAME).<first container>`.
+    fn otel_resource_attributes(&self) -> Option<String> {
+        if !self.values.otel_semantic_conventions {
+            return None;
+        }
+        let ann = |k: &str| self.annotations.get(k).filter(|v| !v.is_empty());
+        let namespace = &self.deploy.namespace;
+        let mut attrs = Vec::new();
+        if let Some(v) = ann("resource.opentelemetry.io/service.namespace") {
+            attrs.push(format!("service.namespace={v}"));
+        } else if !namespace.is_empty() {
+            attrs.push(format!("service.namespace={namespace}"));
+        }
+        if let Some(v) = ann("resource.opentelemetry.io/service.version") {
+            attrs.push(format!("service.version={v}"));
+        } else if let Some(v) = self.labels.get("app.kubernetes.io/version").filter(|v| !v.is_empty()) {
+            attrs.push(format!("service.version={v}"));
+        } else if let [only] = self.containers.as_slice() {
+            let (tag, digest) = image_tag_digest(only["image"].as_str().unwrap_or(""));
+            let version = match (tag.is_empty(), digest.is_empty()) {
+                (false, false) => format!("{tag}@{digest}"),
+                (true, false) => digest.to_string(),
+                (false, true) => tag.to_string(),
+                (true, true) => String::new(),
+            };
+            if !version.is_empty() {
+                attrs.push(format!("service.version={version}"));
+            }
+        }
+        if let Some(v) = ann("resource.opentelemetry.io/service.instance.id") {
+            attrs.push(format!("service.instance.id={v}"));
+        } else if let Some(first) = self.containers.first() {
+            attrs.push(format!(
+                "service.instance.id={namespace}.$(POD_NAME).{}",
+                first["name"].as_str().unwrap_or("")
+            ));
+        }
+        (!attrs.is_empty()).then(|| attrs.join(","))
     }
 
     /// The proxy's volume mounts.

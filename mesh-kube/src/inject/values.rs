@@ -91,8 +91,16 @@ pub struct InjectValues {
     /// MeshConfig `inboundTrafficPolicy.mode` as the template sees it: `passthrough` or
     /// `localhost`.
     pub inbound_traffic_policy_mode: String,
+    /// The mesh has an OpenTelemetry extension provider with `serviceAttributeEnrichment:
+    /// OTEL_SEMANTIC_CONVENTIONS`: the proxy gets `OTEL_RESOURCE_ATTRIBUTES`.
+    pub otel_semantic_conventions: bool,
     /// istiod's `COMPLIANCE_POLICY` (`fips-140-3`); empty for none.
     pub compliance_policy: String,
+    /// The proxy's GID (`runAsGroup`); empty means the proxy's UID (`capture.proxyUid`).
+    pub proxy_gid: String,
+    /// The cluster is OpenShift: a proxy user equal to the app's is dropped (see
+    /// [`InjectValues::for_openshift_namespace`]).
+    pub openshift: bool,
     /// What traffic capture falls back to.
     pub capture: CaptureDefaults,
 }
@@ -141,7 +149,10 @@ impl Default for InjectValues {
             token_audience: "istio-ca".into(),
             proxy_config: json!({}),
             inbound_traffic_policy_mode: "passthrough".into(),
+            otel_semantic_conventions: false,
             compliance_policy: String::new(),
+            proxy_gid: String::new(),
+            openshift: false,
             capture: CaptureDefaults::default(),
         }
     }
