@@ -4,13 +4,14 @@
 //! env, Prometheus merge annotations, probe rewriting, the status annotation, container
 //! order).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
 use super::deploy_meta::deploy_meta;
 use super::probes::{APP_PROBERS_ENV, REWRITE_ANNOTATION, app_probers, merge_probers, rewrite_probes};
-use super::smp::merge_pod;
+use super::smp::merge_into;
 use super::template::{
     INIT_CONTAINER, PROXY_CONTAINER, STATUS_ANNOTATION, TemplateInput, VALIDATION_CONTAINER, parse_go_bool,
     render, select, string_map,
@@ -44,9 +45,12 @@ fn spec_list_mut<'a>(pod: &'a mut Value, key: &str) -> Option<&'a mut Vec<Value>
 
 /// The pod the template sees: a previous injection's containers and status removed, and
 /// the saved overrides put back (Istio's `stripPod` and `reinsertOverrides`).
-fn strip(pod: &Value, mesh_status_port: i64) -> Result<Value, InjectError> {
-    let mut out = pod.clone();
+fn strip(pod: &Value, mesh_status_port: i64) -> Result<Cow<'_, Value>, InjectError> {
     let annotations = string_map(pod["metadata"].get("annotations"));
+    if !annotations.contains_key(STATUS_ANNOTATION) && !annotations.contains_key(OVERRIDES_ANNOTATION) {
+        return Ok(Cow::Borrowed(pod));
+    }
+    let mut out = pod.clone();
     if let Some(status) = annotations.get(STATUS_ANNOTATION)
         && let Ok(status) = serde_json::from_str::<Value>(status)
     {
@@ -81,7 +85,7 @@ fn strip(pod: &Value, mesh_status_port: i64) -> Result<Value, InjectError> {
             }
         }
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 fn push(pod: &mut Value, key: &str, item: Value) {
@@ -92,6 +96,19 @@ fn push(pod: &mut Value, key: &str, item: Value) {
         Some(l) => l.push(item),
         None => pod["spec"][key] = json!([item]),
     }
+}
+
+/// The rendered template reduced to the names of its containers, init containers, volumes
+/// and image pull secrets (what the status annotation and the overrides read).
+fn names_only(rendered: &Value) -> Value {
+    let mut spec = Map::new();
+    for key in ["initContainers", "containers", "volumes", "imagePullSecrets"] {
+        if let Some(items) = rendered["spec"][key].as_array() {
+            let names: Vec<Value> = items.iter().map(|i| json!({"name": i["name"].clone()})).collect();
+            spec.insert(key.into(), Value::Array(names));
+        }
+    }
+    json!({"spec": spec})
 }
 
 /// Go's `SanitizeLabelName`: every character outside `[a-zA-Z0-9_]` becomes `_`.
@@ -162,7 +179,7 @@ fn reapply_overrides(
             if let Value::Array(a) = recorded.entry(key).or_insert_with(|| json!([])) {
                 a.push(overlay.clone());
             }
-            merged = merge_pod(&merged, &json!({"spec": {key: [overlay]}}));
+            merge_into(&mut merged, json!({"spec": {key: [overlay]}}));
         }
     }
     if !already_injected && !recorded.is_empty() {
@@ -435,7 +452,9 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
     for name in select(&annotations)? {
         let input = TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy: &deploy };
         let rendered = render(name, input)?;
-        template = merge_pod(&template, &rendered);
+        // Only the names of what the templates add are needed later (status annotation,
+        // overrides), so the accumulated template keeps just those.
+        merge_into(&mut template, names_only(&rendered));
         if native
             && find(list(&template, "initContainers"), PROXY_CONTAINER).is_some()
             && find(list(&merged, "containers"), PROXY_CONTAINER).is_some()
@@ -445,7 +464,7 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
             let proxy = cs.remove(i);
             push(&mut merged, "initContainers", proxy);
         }
-        merged = merge_pod(&merged, &rendered);
+        merge_into(&mut merged, rendered);
     }
     let tproxy_mesh =
         proxy_config::interception_mode(&pc).unwrap_or(&values.capture.interception_mode) == "TPROXY";

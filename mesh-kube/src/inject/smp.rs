@@ -53,108 +53,109 @@ fn merge_key(path: &str) -> Option<&'static str> {
 /// ```
 pub fn merge_pod(pod: &Value, patch: &Value) -> Value {
     let mut out = pod.clone();
-    merge_value(&mut out, patch, "");
+    merge_into(&mut out, patch.clone());
     out
+}
+
+/// Applies the strategic merge patch `patch` to `target` in place, consuming the patch.
+pub fn merge_into(target: &mut Value, patch: Value) {
+    merge_value(target, patch, "");
 }
 
 fn child(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
 
-fn merge_value(target: &mut Value, patch: &Value, path: &str) {
+fn merge_value(target: &mut Value, patch: Value, path: &str) {
     match (target, patch) {
         (Value::Object(t), Value::Object(p)) => merge_map(t, p, path),
-        (t, p) => *t = p.clone(),
+        (t, p) => *t = p,
     }
 }
 
-fn merge_map(target: &mut Map<String, Value>, patch: &Map<String, Value>, path: &str) {
+fn merge_map(target: &mut Map<String, Value>, patch: Map<String, Value>, path: &str) {
     for (key, pv) in patch {
         if key.starts_with('$') {
             continue;
         }
         if pv.is_null() {
-            target.shift_remove(key);
+            target.shift_remove(&key);
             continue;
         }
-        let p = child(path, key);
-        match target.get_mut(key) {
+        match target.get_mut(&key) {
             // A new empty list is what a typed round trip drops (`initContainers: []`).
             None if pv.as_array().is_some_and(Vec::is_empty) => {}
             None => {
-                target.insert(key.clone(), pv.clone());
+                target.insert(key, pv);
             }
-            Some(tv) => match (tv, pv) {
-                (Value::Object(t), Value::Object(pm)) => merge_map(t, pm, &p),
-                (Value::Array(t), Value::Array(pa)) => match merge_key(&p) {
-                    Some("") => {
-                        for item in pa {
-                            if !t.contains(item) {
-                                t.push(item.clone());
+            Some(tv) => {
+                let p = child(path, &key);
+                match (tv, pv) {
+                    (Value::Object(t), Value::Object(pm)) => merge_map(t, pm, &p),
+                    (Value::Array(t), Value::Array(pa)) => match merge_key(&p) {
+                        Some("") => {
+                            for item in pa {
+                                if !t.contains(&item) {
+                                    t.push(item);
+                                }
                             }
                         }
-                    }
-                    Some(mk) => {
-                        let merged = merge_list(t, pa, mk, &p);
-                        *t = merged;
-                    }
-                    None => *t = pa.clone(),
-                },
-                (tv, pv) => *tv = pv.clone(),
-            },
+                        Some(mk) => {
+                            let original = std::mem::take(t);
+                            *t = merge_list(original, pa, mk, &p);
+                        }
+                        None => *t = pa,
+                    },
+                    (tv, pv) => *tv = pv,
+                }
+            }
         }
     }
 }
 
-fn key_of<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
-    item.get(key)
+fn position_of(keys: &[Option<Value>], item: &Value, key: &str) -> Option<usize> {
+    let k = item.get(key)?;
+    keys.iter().position(|x| x.as_ref() == Some(k))
 }
 
-fn position(list: &[Value], item: &Value, key: &str) -> Option<usize> {
-    let k = key_of(item, key)?;
-    list.iter().position(|x| key_of(x, key) == Some(k))
-}
-
-fn merge_list(original: &[Value], patch: &[Value], key: &str, path: &str) -> Vec<Value> {
+fn merge_list(original: Vec<Value>, patch: Vec<Value>, key: &str, path: &str) -> Vec<Value> {
     if original.is_empty() && patch.is_empty() {
-        return Vec::new();
+        return original;
     }
+    let original_keys: Vec<Option<Value>> = original.iter().map(|x| x.get(key).cloned()).collect();
+    let patch_keys: Vec<Option<Value>> = patch.iter().map(|x| x.get(key).cloned()).collect();
     // Merge each patch element into its original namesake, or append it.
-    let mut merged: Vec<Value> = original.to_vec();
+    let mut merged = original;
     for p in patch {
-        match position(&merged, p, key) {
-            Some(i) => {
-                if let (Value::Object(t), Value::Object(pm)) = (&mut merged[i], p) {
-                    merge_map(t, pm, path);
-                } else {
-                    merged[i] = p.clone();
-                }
-            }
-            None => merged.push(p.clone()),
+        let at = p.get(key).and_then(|k| merged.iter().position(|x| x.get(key) == Some(k)));
+        match at {
+            Some(i) => match (&mut merged[i], p) {
+                (Value::Object(t), Value::Object(pm)) => merge_map(t, pm, path),
+                (slot, p) => *slot = p,
+            },
+            None => merged.push(p),
         }
     }
     // Kubernetes' order: patch elements in patch order, server-only elements in original
     // order, interleaved by original position where both have one.
     let (mut from_patch, server_only): (Vec<Value>, Vec<Value>) =
-        merged.into_iter().partition(|m| position(patch, m, key).is_some());
-    from_patch.sort_by_key(|m| position(patch, m, key));
-    let (mut i, mut j) = (0, 0);
+        merged.into_iter().partition(|m| position_of(&patch_keys, m, key).is_some());
+    from_patch.sort_by_key(|m| position_of(&patch_keys, m, key));
     let mut out = Vec::with_capacity(from_patch.len() + server_only.len());
-    while i < server_only.len() || j < from_patch.len() {
-        let take_left = match (server_only.get(i), from_patch.get(j)) {
+    let mut left = server_only.into_iter().peekable();
+    let mut right = from_patch.into_iter().peekable();
+    loop {
+        let take_left = match (left.peek(), right.peek()) {
+            (None, None) => break,
             (Some(_), None) => true,
-            (None, _) => false,
-            (Some(l), Some(r)) => {
-                matches!((position(original, l, key), position(original, r, key)), (Some(a), Some(b)) if a < b)
-            }
+            (None, Some(_)) => false,
+            (Some(l), Some(r)) => matches!(
+                (position_of(&original_keys, l, key), position_of(&original_keys, r, key)),
+                (Some(a), Some(b)) if a < b
+            ),
         };
-        if take_left {
-            out.push(server_only[i].clone());
-            i += 1;
-        } else {
-            out.push(from_patch[j].clone());
-            j += 1;
-        }
+        let next = if take_left { left.next() } else { right.next() };
+        out.extend(next);
     }
     out
 }
@@ -191,9 +192,9 @@ mod tests {
 
     #[test]
     fn interleaving_keeps_relative_orders() {
-        let orig = [json!({"name": "a"}), json!({"name": "b"}), json!({"name": "c"})];
-        let patch = [json!({"name": "c"}), json!({"name": "x"}), json!({"name": "a"})];
-        let out = merge_list(&orig, &patch, "name", "spec.volumes");
+        let orig = vec![json!({"name": "a"}), json!({"name": "b"}), json!({"name": "c"})];
+        let patch = vec![json!({"name": "c"}), json!({"name": "x"}), json!({"name": "a"})];
+        let out = merge_list(orig, patch, "name", "spec.volumes");
         let names: Vec<&str> = out.iter().map(|v| v["name"].as_str().unwrap()).collect();
         // b (server only, original index 1) precedes c (original index 2); the patch's
         // elements keep the patch's order.

@@ -385,7 +385,7 @@ pub(crate) struct Common<'a> {
     /// ProxyConfig `proxyMetadata`, sorted.
     pub(crate) metadata: BTreeMap<String, String>,
     /// The pod's containers.
-    pub(crate) containers: Vec<Value>,
+    pub(crate) containers: &'a [Value],
     /// The names of the pod's containers other than `istio-proxy`.
     pub(crate) app_containers: Vec<String>,
     pub(crate) uid: i64,
@@ -396,7 +396,7 @@ impl<'a> Common<'a> {
     fn new(input: TemplateInput<'a>) -> Self {
         let TemplateInput { pod, values, proxy_config: pc, deploy } = input;
         let meta = &pod["metadata"];
-        let containers: Vec<Value> = pod["spec"]["containers"].as_array().cloned().unwrap_or_default();
+        let containers: &[Value] = pod["spec"]["containers"].as_array().map_or(&[], Vec::as_slice);
         let app_containers = containers
             .iter()
             .filter_map(|c| c["name"].as_str())
@@ -525,7 +525,7 @@ impl<'a> Common<'a> {
             field_env("HOST_IP", "status.hostIP"),
             resource_env("ISTIO_CPU_LIMIT", "limits.cpu"),
             value_env("PROXY_CONFIG", format!("{}\n", proxy_config::env_json(self.pc))),
-            value_env("ISTIO_META_POD_PORTS", pod_ports(&self.containers)),
+            value_env("ISTIO_META_POD_PORTS", pod_ports(self.containers)),
         ]);
         let app_containers = value_env("ISTIO_META_APP_CONTAINERS", self.app_containers.join(","));
         if !gateway {
@@ -603,7 +603,7 @@ impl<'a> Common<'a> {
             attrs.push(format!("service.version={v}"));
         } else if let Some(v) = self.labels.get("app.kubernetes.io/version").filter(|v| !v.is_empty()) {
             attrs.push(format!("service.version={v}"));
-        } else if let [only] = self.containers.as_slice() {
+        } else if let [only] = self.containers {
             let (tag, digest) = image_tag_digest(only["image"].as_str().unwrap_or(""));
             let version = match (tag.is_empty(), digest.is_empty()) {
                 (false, false) => format!("{tag}@{digest}"),
