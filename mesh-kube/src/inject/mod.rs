@@ -7,12 +7,15 @@
 //! The pod is handled as JSON (`serde_json::Value`): the AdmissionReview carries it raw, and
 //! the patch must preserve every field, including those the typed model leaves out.
 
+mod access;
 pub mod decision;
 pub mod deploy_meta;
 pub mod openshift;
+pub mod overrides;
 pub mod patch;
 pub mod pod;
 pub mod probes;
+mod prometheus;
 pub mod proxy_config;
 pub mod quantity;
 pub mod smp;
