@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::pods::{Readiness, Sample, group_pods};
+use super::pods::{Groups, Readiness, Sample, group_pods};
 use super::spec::{DEFAULT_METRIC_WINDOW, MetricSource, Target};
 use super::{Hpa, Proposal, ceil_i32};
 
@@ -74,18 +74,7 @@ impl Hpa {
         target: i64,
         cpu: bool,
     ) -> Result<(i32, i64), String> {
-        if self.pods.is_empty() {
-            return Err(NO_PODS.into());
-        }
-        let g = group_pods(&self.pods, samples, cpu, self.readiness());
-        let mut metrics: BTreeMap<&str, i64> = samples
-            .iter()
-            .filter(|(k, _)| !g.ignored.contains(k.as_str()) && !g.unready.contains(k.as_str()))
-            .map(|(k, s)| (k.as_str(), s.value))
-            .collect();
-        if metrics.is_empty() {
-            return Err(NO_READY_METRICS.into());
-        }
+        let (g, mut metrics) = self.ready_samples(samples, cpu)?;
         let usage = average(&metrics);
         let ratio = usage as f64 / target as f64;
         let scale_up_with_unready = !g.unready.is_empty() && ratio > 1.0;
@@ -106,6 +95,28 @@ impl Hpa {
         }
         let new_ratio = average(&metrics) as f64 / target as f64;
         Ok((self.rebalanced(ratio, new_ratio, metrics.len()), usage))
+    }
+
+    /// The pods grouped (`groupPods`) and the samples that count: those of pods neither
+    /// ignored nor unready. An error when there are no pods or no such sample.
+    pub(super) fn ready_samples<'a>(
+        &'a self,
+        samples: &'a BTreeMap<String, Sample>,
+        cpu: bool,
+    ) -> Result<(Groups<'a>, BTreeMap<&'a str, i64>), String> {
+        if self.pods.is_empty() {
+            return Err(NO_PODS.into());
+        }
+        let g = group_pods(&self.pods, samples, cpu, self.readiness());
+        let metrics: BTreeMap<&str, i64> = samples
+            .iter()
+            .filter(|(k, _)| !g.ignored.contains(k.as_str()) && !g.unready.contains(k.as_str()))
+            .map(|(k, s)| (k.as_str(), s.value))
+            .collect();
+        if metrics.is_empty() {
+            return Err(NO_READY_METRICS.into());
+        }
+        Ok((g, metrics))
     }
 
     /// The replicas after missing and unready pods were filled in: the current count when the

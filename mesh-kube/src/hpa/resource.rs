@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::pods::{Sample, group_pods};
-use super::replicas::{Figures, NO_PODS, NO_READY_METRICS, clamp_i64};
+use super::pods::Sample;
+use super::replicas::{Figures, clamp_i64};
 use super::spec::{DEFAULT_METRIC_WINDOW, PodState, PodUsage, ResourceTarget};
 use super::{Hpa, ceil_i32};
 
@@ -138,18 +138,7 @@ impl Hpa {
         container: Option<&str>,
         cpu: bool,
     ) -> Result<Figures, String> {
-        if self.pods.is_empty() {
-            return Err(NO_PODS.into());
-        }
-        let g = group_pods(&self.pods, samples, cpu, self.readiness());
-        let mut metrics: BTreeMap<&str, i64> = samples
-            .iter()
-            .filter(|(k, _)| !g.ignored.contains(k.as_str()) && !g.unready.contains(k.as_str()))
-            .map(|(k, s)| (k.as_str(), s.value))
-            .collect();
-        if metrics.is_empty() {
-            return Err(NO_READY_METRICS.into());
-        }
+        let (g, mut metrics) = self.ready_samples(samples, cpu)?;
         let mut requests = BTreeMap::new();
         for pod in &self.pods {
             requests.insert(pod.name.as_str(), pod_request(pod, resource, container)?);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::typed::is_zero;
 use super::{InjectError, InjectValues};
 
 /// `proxy.istio.io/config`: ProxyConfig overrides for one pod (YAML or JSON).
@@ -174,16 +175,6 @@ pub fn proto_duration(nanos: i128) -> String {
         format!("{sign}{secs}.{:06}s", frac / 1_000)
     } else {
         format!("{sign}{secs}.{frac:09}s")
-    }
-}
-
-fn is_zero(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::Bool(b) => !b,
-        _ => false,
     }
 }
 

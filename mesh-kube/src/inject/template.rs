@@ -138,26 +138,6 @@ fn value_env(name: &str, value: impl Into<String>) -> Value {
     if value.is_empty() { json!({"name": name}) } else { json!({"name": name, "value": value}) }
 }
 
-/// istio `excludeInboundPort`: the status port joins the excluded inbound ports.
-pub(crate) fn exclude_inbound_port(status_port: &str, excluded: &str) -> String {
-    let port = status_port.trim();
-    if port.is_empty() || port == "0" {
-        return excluded.to_string();
-    }
-    let mut out = Vec::new();
-    for p in excluded.split(',') {
-        if p == port {
-            return excluded.to_string();
-        }
-        let p = p.trim();
-        if !p.is_empty() {
-            out.push(p);
-        }
-    }
-    out.push(port);
-    out.join(",")
-}
-
 /// istio `appendMultusNetwork`: add the istio-cni network to `k8s.v1.cni.cncf.io/networks`
 /// (a comma list or a JSON list) unless it is there.
 pub(crate) fn append_multus_network(existing: &str, network: &str) -> String {

@@ -21,7 +21,9 @@ type Nested = fn(&Value) -> Value;
 /// One struct field: JSON name, zero handling, and how to write a nested value.
 type Field = (&'static str, Zero, Option<Nested>);
 
-fn is_zero(v: &Value) -> bool {
+/// Whether Go's `encoding/json` counts `v` as empty for `omitempty` (zero, `""`, false,
+/// null, an empty list or map).
+pub(crate) fn is_zero(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.is_empty(),

@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Common, INIT_CONTAINER, PROXY_CONTAINER, Template, VALIDATION_CONTAINER, append_multus_network,
-    canonical_name, canonical_revision, capture_error, exclude_inbound_port, int_setting, interception_mode,
-    native_sidecar, parse_go_bool, resources,
+    canonical_name, canonical_revision, capture_error, int_setting, interception_mode, native_sidecar,
+    parse_go_bool, resources,
 };
-use crate::capture::annotations::{STATUS_PORT, pod_capture};
+use crate::capture::annotations::{STATUS_PORT, exclude_inbound_port, pod_capture};
 use crate::inject::{InjectError, proxy_config};
 
 /// Renders the `sidecar` template for one pod.

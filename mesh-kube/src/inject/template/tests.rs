@@ -175,13 +175,9 @@ fn unknown_template_is_an_error() {
     assert_eq!(select(&BTreeMap::new()).unwrap(), vec![Template::Sidecar]);
 }
 
-// istio template.go excludeInboundPort and appendMultusNetwork.
+// istio template.go appendMultusNetwork and imageURL.
 #[test]
 fn template_helpers_match_istio() {
-    assert_eq!(exclude_inbound_port("15020", ""), "15020");
-    assert_eq!(exclude_inbound_port("15020", "1, 2"), "1,2,15020");
-    assert_eq!(exclude_inbound_port("15020", "15020,3"), "15020,3");
-    assert_eq!(exclude_inbound_port("0", "4"), "4");
     assert_eq!(append_multus_network("", "default/istio-cni"), "default/istio-cni");
     assert_eq!(append_multus_network("a, b", "default/istio-cni"), "a, b, default/istio-cni");
     assert_eq!(append_multus_network("default/istio-cni", "default/istio-cni"), "default/istio-cni");
