@@ -8,14 +8,16 @@ use std::net::IpAddr;
 
 use mesh_model::kube::ContainerPort;
 use mesh_model::networking::{LbPolicy, SimpleLb, TrafficPolicy};
-use mesh_model::registry::{Health as RegistryHealth, Registry, Workload};
+use mesh_model::registry::{Endpoint as RegistryEndpoint, Registry, Workload};
 use mesh_model::snapshot::resolve_short_name;
 use mesh_model::{Kind, MeshConfig, Resource, Snapshot};
 use mesh_policy::network_policy::{Connection, Endpoint as NetEndpoint, NetworkPolicies, NetworkVerdict};
 use mesh_routing::decision::Destinations;
-use mesh_routing::lb::locality::{apply_locality_lb, assignments, effective_setting, group_by_locality};
-use mesh_routing::lb::priority::PriorityParams;
-use mesh_routing::lb::{Endpoint, Health, Locality, PrioritySet};
+use mesh_routing::lb::Locality;
+use mesh_routing::lb::cluster::{
+    ClientLocality, ClusterLoadAssignment, ClusterSettings, LocalityMode, Subset, endpoint_from_registry,
+    pick_weighted,
+};
 use mesh_routing::matcher::Scope;
 use mesh_routing::{Action, RouteDecision, RouteRequest, Router};
 
@@ -42,38 +44,24 @@ pub(crate) fn source_workload<'r>(registry: &'r Registry, req: &Request) -> Opti
 }
 
 fn lb_locality(l: &mesh_model::registry::Locality) -> Locality {
-    Locality::parse(&l.to_string())
+    Locality::new(&*l.region, &*l.zone, &*l.subzone)
 }
 
 // === endpoint pick ===
 
-/// How Istio shaped the endpoints' priorities for this client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LocalityMode {
-    /// Locality load balancing is disabled (mesh or DestinationRule `enabled: false`).
-    Disabled,
-    /// The client has no locality, so Istio applies none.
-    NoSourceLocality,
-    /// No outlier detection: Istio leaves every endpoint at priority 0.
-    NoOutlierDetection,
-    /// `distribute`: locality weights from the client's locality.
-    Distribute,
-    /// Failover priorities (same zone first, then region, then the failover target).
-    Failover,
-}
-
-impl LocalityMode {
-    fn describe(self) -> &'static str {
-        match self {
-            Self::Disabled => "locality load balancing is disabled: every endpoint at priority 0",
-            Self::NoSourceLocality => "the client's locality is unknown: every endpoint at priority 0",
-            Self::NoOutlierDetection => {
-                "no outlierDetection in the DestinationRule: Istio assigns no failover priorities (all at priority 0)"
-            }
-            Self::Distribute => "localityLbSetting.distribute: locality weights from the client's locality",
-            Self::Failover => {
-                "locality failover (outlierDetection set): priority 0 same zone/subzone, then same region, then the failover region"
-            }
+/// The trace line saying how Istio shaped the endpoints' priorities for this client.
+fn describe(mode: LocalityMode) -> &'static str {
+    match mode {
+        LocalityMode::Disabled => "locality load balancing is disabled: every endpoint at priority 0",
+        LocalityMode::UnknownClient => "the client's locality is unknown: every endpoint at priority 0",
+        LocalityMode::NoOutlierDetection => {
+            "no outlierDetection in the DestinationRule: Istio assigns no failover priorities (all at priority 0)"
+        }
+        LocalityMode::Distribute => {
+            "localityLbSetting.distribute: locality weights from the client's locality"
+        }
+        LocalityMode::Failover => {
+            "locality failover (outlierDetection set): priority 0 same zone/subzone, then same region, then the failover region"
         }
     }
 }
@@ -104,6 +92,8 @@ pub(crate) struct EndpointPick {
     pub(crate) port: u32,
     /// The service exists in the registry.
     pub(crate) known: bool,
+    /// The subset is named but no DestinationRule defines it.
+    pub(crate) undefined_subset: bool,
     /// The DestinationRule's load balancer policy, as Istio names it.
     pub(crate) lb_policy: String,
     pub(crate) source_locality: Option<String>,
@@ -129,43 +119,23 @@ fn lb_policy_name(tp: Option<&TrafficPolicy>) -> String {
     }
 }
 
-/// Picks index `i` from `weights` by the draw `r` (the contract's rule: the first whose
-/// cumulative weight exceeds `r * sum`), and returns it with the draw rescaled to [0, 1)
-/// within the chosen bucket, so that nested choices can reuse one draw.
-pub(crate) fn pick_weighted(weights: &[f64], r: f64) -> Option<(usize, f64)> {
-    let total: f64 = weights.iter().sum();
-    if total <= 0.0 {
-        return None;
-    }
-    let target = r * total;
-    let mut cum = 0.0;
-    for (i, &w) in weights.iter().enumerate() {
-        if w > 0.0 && cum + w > target {
-            let inner = ((target - cum) / w).clamp(0.0, 1.0 - f64::EPSILON);
-            return Some((i, inner));
-        }
-        cum += w;
-    }
-    let last = weights.iter().rposition(|&w| w > 0.0)?;
-    Some((last, 1.0 - f64::EPSILON))
-}
-
 /// The draw left for the endpoint pick once the route's weighted choice used it.
 fn draw_after_route(d: &RouteDecision<'_>, r: f64) -> f64 {
     let Some(i) = d.selected.as_ref().and_then(|s| s.index) else { return r };
-    let weights: Vec<f64> = d.destinations.iter().map(|x| f64::from(x.weight.max(0))).collect();
-    if weights.len() < 2 {
+    if d.destinations.len() < 2 {
         return r;
     }
-    match pick_weighted(&weights, r) {
+    let weights: Vec<f64> = d.destinations.iter().map(|x| f64::from(x.weight.max(0))).collect();
+    match pick_weighted(weights, r) {
         Some((j, inner)) if j == i => inner,
         _ => r,
     }
 }
 
-/// Computes the endpoint the request would reach: the selected cluster's endpoints (subset
-/// labels applied), Istio's locality priorities for `source_locality`, Envoy's priority loads,
-/// then the draw picks a priority by load and an endpoint by weight within it.
+/// Computes the endpoint the request would reach: the selected cluster as
+/// [`ClusterLoadAssignment`] builds it for the source workload (subset, Istio's locality
+/// priorities, Envoy's priority loads), then the draw left after the route's weighted choice
+/// picks an endpoint ([`ClusterLoadAssignment::pick_with_draw`]).
 pub(crate) fn pick_endpoint(
     router: &Router,
     mesh: &MeshConfig,
@@ -179,116 +149,46 @@ pub(crate) fn pick_endpoint(
     let sel = d.selected.as_ref()?;
     let registry = router.registry();
     let service = registry.by_host(&sel.host).next();
-    let port = sel.port.unwrap_or(d.port);
-    let tp = d.traffic_policy();
-    let subset_labels = match (sel.subset, d.destination_rule) {
-        (Some(s), Some(dr)) => dr.subset(s).map(|x| x.labels.clone()).unwrap_or_default(),
-        _ => BTreeMap::new(),
-    };
-    let mut candidates = Vec::new();
-    let mut eps = Vec::new();
-    if let Some(svc) = service {
-        for e in registry.endpoints_for_port(svc, port) {
-            if !subset_labels.iter().all(|(k, v)| e.labels.get(k) == Some(v)) {
-                continue;
-            }
-            let health = match e.health {
-                RegistryHealth::Healthy => Health::Healthy,
-                _ => Health::Unhealthy,
-            };
-            let address = format!("{}:{}", e.address, e.port);
-            eps.push(
-                Endpoint::new(address.clone())
-                    .with_weight(e.weight.max(1))
-                    .with_locality(lb_locality(&e.locality))
-                    .with_health(health),
-            );
-            if let Some(last) = eps.last_mut() {
-                last.labels = (*e.labels).clone();
-            }
-            candidates.push(Candidate {
-                address,
+    let settings = ClusterSettings::for_decision(d, &mesh.locality_lb_setting());
+    let endpoints: Vec<&RegistryEndpoint> =
+        service.map(|svc| registry.endpoints_for_port(svc, settings.port).collect()).unwrap_or_default();
+    let client =
+        source.map(|w| ClientLocality { locality: lb_locality(&w.locality), labels: (*w.labels).clone() });
+    let cla = ClusterLoadAssignment::build(
+        endpoints.iter().map(|e| endpoint_from_registry(e)).collect(),
+        &settings,
+        client.as_ref(),
+    );
+    let candidates = cla
+        .members()
+        .iter()
+        .map(|m| {
+            let e = endpoints[m.input];
+            Candidate {
+                address: m.endpoint.address.clone(),
                 locality: e.locality.to_string(),
-                priority: 0,
-                locality_weight: None,
+                priority: m.priority,
+                locality_weight: m.locality_weight,
                 health: e.health.as_str(),
                 workload: e.workload.as_ref().map(|w| format!("{}/{}", w.namespace, w.name)),
                 labels: (*e.labels).clone(),
                 namespace: e.namespace.clone(),
                 ip: e.address.clone(),
-            });
-        }
-    }
-    let source_locality = source.map(|w| &w.locality).filter(|l| !l.is_empty());
-    let dr_setting =
-        tp.as_ref().and_then(|t| t.load_balancer.as_ref()).and_then(|l| l.locality_lb_setting.as_ref());
-    let setting = effective_setting(Some(&mesh.locality_lb_setting()), dr_setting);
-    let failover = tp.as_ref().is_some_and(|t| t.outlier_detection.is_some());
-    let mut groups = group_by_locality(&eps, None);
-    let mode = match (&setting, source_locality) {
-        (None, _) => LocalityMode::Disabled,
-        (Some(_), None) => LocalityMode::NoSourceLocality,
-        (Some(s), Some(loc)) => {
-            let labels = source.map(|w| (*w.labels).clone()).unwrap_or_default();
-            apply_locality_lb(&mut groups, &lb_locality(loc), &labels, s, failover);
-            if !s.distribute.is_empty() {
-                LocalityMode::Distribute
-            } else if failover {
-                LocalityMode::Failover
-            } else {
-                LocalityMode::NoOutlierDetection
             }
-        }
-    };
-    let mut locality_weights: BTreeMap<Locality, u32> = BTreeMap::new();
-    for (i, a) in assignments(&groups, eps.len()).into_iter().enumerate() {
-        let (p, w) = a.unwrap_or((0, None));
-        eps[i].priority = p;
-        candidates[i].priority = p;
-        candidates[i].locality_weight = w;
-        if let Some(w) = w {
-            locality_weights.insert(eps[i].locality.clone(), w);
-        }
-    }
-    // Endpoints of a locality that `distribute` dropped take no traffic.
-    for (e, c) in eps.iter_mut().zip(&candidates) {
-        if c.locality_weight == Some(0) {
-            e.health = Health::Excluded;
-        }
-    }
-    let set = PrioritySet::new(&eps, (!locality_weights.is_empty()).then_some(&locality_weights));
-    let load = set.load(&eps, &PriorityParams::default());
-    let per_priority: Vec<u32> =
-        load.healthy.iter().zip(&load.degraded).map(|(h, d)| h.saturating_add(*d)).collect();
-    let r = draw_after_route(d, random);
-    let picked = pick_weighted(&per_priority.iter().map(|&x| f64::from(x)).collect::<Vec<_>>(), r).and_then(
-        |(p, inner)| {
-            let panic = load.panic.get(p).copied().unwrap_or(false);
-            let ids: Vec<usize> = (0..eps.len())
-                .filter(|&i| {
-                    eps[i].priority as usize == p
-                        && candidates[i].locality_weight != Some(0)
-                        && (panic || matches!(eps[i].health, Health::Healthy | Health::Degraded))
-                })
-                .collect();
-            let weights: Vec<f64> = ids
-                .iter()
-                .map(|&i| f64::from(eps[i].weight) * f64::from(candidates[i].locality_weight.unwrap_or(1)))
-                .collect();
-            pick_weighted(&weights, inner).map(|(k, _)| ids[k])
-        },
-    );
+        })
+        .collect();
     Some(EndpointPick {
         host: sel.host.to_string(),
         subset: sel.subset.map(str::to_string),
-        port,
+        port: settings.port,
         known: service.is_some(),
-        lb_policy: lb_policy_name(tp.as_ref()),
-        source_locality: source_locality.map(ToString::to_string),
-        mode,
+        undefined_subset: matches!(settings.subset, Subset::Undefined(_)),
+        lb_policy: lb_policy_name(d.traffic_policy().as_ref()),
+        source_locality: source.map(|w| &w.locality).filter(|l| !l.is_empty()).map(ToString::to_string),
+        mode: cla.mode(),
         candidates,
-        load: per_priority,
-        picked,
+        load: cla.load_per_priority().collect(),
+        picked: cla.pick_with_draw(draw_after_route(d, random)),
     })
 }
 
@@ -322,7 +222,13 @@ impl EndpointPick {
             Some(l) => out.push(format!("  client locality {l}")),
             None => out.push("  client locality unknown".to_string()),
         }
-        out.push(format!("  {}", self.mode.describe()));
+        out.push(format!("  {}", describe(self.mode)));
+        if self.undefined_subset {
+            out.push(
+                "  the subset is not defined: Envoy has no such cluster, no endpoint to pick".to_string(),
+            );
+            return;
+        }
         if self.candidates.is_empty() {
             out.push("  no endpoint serves this cluster (no pod carries the subset's labels)".to_string());
             return;
@@ -638,23 +544,5 @@ fn destination_rule_lines(snapshot: &Snapshot, d: &RouteDecision<'_>, out: &mut 
         if !parts.is_empty() {
             out.push(format!("  traffic policy: {}", parts.join("; ")));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pick_weighted;
-
-    #[test]
-    fn weighted_pick_follows_the_contract_and_rescales_the_draw() {
-        // CONTRACT.md: the first destination whose cumulative weight exceeds r * sum(w).
-        assert_eq!(pick_weighted(&[50.0, 50.0], 0.0).map(|x| x.0), Some(0));
-        assert_eq!(pick_weighted(&[50.0, 50.0], 0.5).map(|x| x.0), Some(1));
-        assert_eq!(pick_weighted(&[0.0, 10.0], 0.0).map(|x| x.0), Some(1));
-        let (i, inner) = pick_weighted(&[50.0, 50.0], 0.75).unwrap();
-        assert_eq!(i, 1);
-        assert!((inner - 0.5).abs() < 1e-9);
-        assert_eq!(pick_weighted(&[], 0.3), None);
-        assert_eq!(pick_weighted(&[0.0], 0.3), None);
     }
 }

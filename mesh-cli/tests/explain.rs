@@ -370,3 +370,43 @@ fn gateway_requests_are_authorized_at_the_gateway_pods() {
     assert_eq!(v["authz"]["decision"], "ALLOW", "{v}");
     assert_eq!(code, 0);
 }
+
+// Envoy: a route to a subset no DestinationRule defines names a cluster that does not exist
+// (503, "NC"); nothing is picked and no connection is made, so no NetworkPolicy verdict.
+#[test]
+fn an_undefined_subset_is_a_warning_without_a_network_verdict() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bookinfo = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bookinfo");
+    for entry in std::fs::read_dir(bookinfo).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+            if path.file_name().is_some_and(|n| n == "networking.yaml") {
+                // The 50/50 split's v1 half goes to a subset nobody defines.
+                text = text.replacen("subset: v1", "subset: v9", 1);
+            }
+            std::fs::write(dir.path().join(path.file_name().unwrap_or_default()), text)
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let config = dir.path().to_str().unwrap_or_default();
+    let (_, out, err) = meshctl(
+        &[
+            "explain",
+            "GET",
+            "http://reviews:9080/reviews/0",
+            "--from",
+            "default/bookinfo-productpage",
+            "--config",
+            config,
+        ],
+        None,
+    );
+    assert!(out.contains("subset v9"), "{out}{err}");
+    assert!(out.contains("no endpoint to pick"), "{out}");
+    assert!(!out.contains("NETWORKPOLICY"), "{out}");
+    assert!(
+        out.contains("WARNING  the connection would not get through: the subset is not defined"),
+        "{out}"
+    );
+}

@@ -253,30 +253,44 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     } else {
         req.source.labels.clone()
     };
-    let net = trace::network_verdict(
-        &network,
-        &cfg.snapshot,
-        &req,
-        source.as_ref(),
-        &source_labels,
-        picked,
-        &dest.namespace,
-        &dest.labels,
-        dest.port,
-    );
+    // A known cluster with nothing to pick (an undefined subset, no ready endpoint): Envoy
+    // answers 503 itself and no connection is made, so there is no NetworkPolicy to check.
+    let empty_cluster = pick.as_ref().filter(|p| p.known && p.picked.is_none());
+    let net = if empty_cluster.is_some() {
+        None
+    } else {
+        trace::network_verdict(
+            &network,
+            &cfg.snapshot,
+            &req,
+            source.as_ref(),
+            &source_labels,
+            picked,
+            &dest.namespace,
+            &dest.labels,
+            dest.port,
+        )
+    };
 
     let routed = decision.action.is_positive();
     // The contract's rule: served when the route answers positively and authz allows.
     let served = routed && verdict.allowed;
     // Whether the connection itself would get through (mTLS mode, NetworkPolicy); shown in the
     // trace, outside the contract's exit status.
-    let refused = if mtls_refused {
-        Some("plaintext to a STRICT mTLS port")
-    } else if net.as_ref().is_some_and(|v| !v.allowed) {
-        Some("dropped by NetworkPolicy")
-    } else {
-        None
-    };
+    let mut refused = Vec::new();
+    if let Some(p) = empty_cluster {
+        refused.push(if p.undefined_subset {
+            "the subset is not defined, so Envoy has no such cluster and answers 503"
+        } else {
+            "the cluster has no endpoint to pick, so Envoy answers 503 (no healthy upstream)"
+        });
+    }
+    if mtls_refused {
+        refused.push("plaintext to a STRICT mTLS port");
+    }
+    if net.as_ref().is_some_and(|v| !v.allowed) {
+        refused.push("dropped by NetworkPolicy");
+    }
     match args.output {
         Format::Json => {
             let mut out = json!({
@@ -357,7 +371,7 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
             };
             lines.push(String::new());
             lines.push(format!("VERDICT  {}: {why}", if served { "SERVED" } else { "NOT SERVED" }));
-            if let Some(r) = refused {
+            for r in refused {
                 lines.push(format!("WARNING  the connection would not get through: {r}"));
             }
             println!("{}", lines.join("\n"));

@@ -25,6 +25,7 @@
 //! | `Outlier::DetectorImpl` | [`outlier`] |
 //! | `ResourceManagerImpl` (circuit breakers) | [`limits`] |
 //! | Istio `applyLoadBalancer` policy choice | [`policy`] |
+//! | Istio `BuildClusterLoadAssignment` + Envoy's pick, stitched | [`cluster`] |
 //!
 //! ```
 //! use mesh_routing::lb::{Endpoint, MaglevTable};
@@ -37,6 +38,7 @@
 //! # Ok::<(), mesh_routing::lb::LbError>(())
 //! ```
 
+pub mod cluster;
 pub mod consistent;
 pub mod edf;
 pub mod endpoint;
