@@ -6,7 +6,8 @@
 //! target by the largest weight. Two things make this port fast without changing a slot:
 //!
 //! - The permutation is stepped by one addition and a conditional subtraction, and probes
-//!   read an occupancy bitmap (8 KB for 65,537 slots, so it stays in L1) rather than the table.
+//!   read an occupancy bitmap (8 KB for 65,537 slots, so it stays in L1) rather than the table,
+//!   two slots per branch.
 //! - The tail. With `k` free slots left a probe sequence takes about `M / k` steps, so the
 //!   last few hundred claims would cost about half of all probes. Once at most
 //!   [`tail_threshold`] slots are free, a claim instead computes, for every free slot `f`,
@@ -64,10 +65,7 @@ pub(super) fn fill(hosts: &[Permutation], max_weight: f64, size: u32) -> Vec<u32
             let s = skip[e];
             let slot = match tail.as_mut() {
                 None => {
-                    let mut p = pos[e];
-                    while occupied[(p >> 6) as usize] & (1u64 << (p & 63)) != 0 {
-                        p = step(p, s, m);
-                    }
+                    let p = first_free(&occupied, pos[e], s, m);
                     occupied[(p >> 6) as usize] |= 1u64 << (p & 63);
                     p
                 }
@@ -83,6 +81,22 @@ pub(super) fn fill(hosts: &[Permutation], max_weight: f64, size: u32) -> Vec<u32
         iteration = iteration.wrapping_add(1);
     }
     table
+}
+
+/// The first free slot of the permutation from `p` on. Two positions are tested per branch:
+/// in the middle of the fill a one-slot test mispredicts about every other claim; two halve
+/// that (measured: 1.02 -> 0.94 ms for 1,000 hosts; four were slower again).
+#[inline(always)]
+fn first_free(occupied: &[u64], mut p: u32, s: u32, m: u32) -> u32 {
+    let free = |q: u32| ((occupied[(q >> 6) as usize] >> (q & 63)) & 1) ^ 1;
+    loop {
+        let p1 = step(p, s, m);
+        let bits = free(p) | (free(p1) << 1);
+        if bits != 0 {
+            return if bits & 1 != 0 { p } else { p1 };
+        }
+        p = step(p1, s, m);
+    }
 }
 
 /// The next element of a permutation: `(p + s) mod m` for `p, s < m`.
