@@ -127,3 +127,48 @@ fn decode_base64(s: &str) -> Vec<u8> {
     }
     out
 }
+
+// istio inject.go IntoResourceFile (kube-inject): workloads are injected in place, other
+// documents pass through, host-network workloads are skipped with Istio's warning.
+#[test]
+fn workload_manifests_are_injected_like_kube_inject() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("w.yaml");
+    std::fs::write(
+        &p,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n\
+         spec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: web:1}]\n\
+         ---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n\
+         ---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: ops}\n\
+         spec:\n  template:\n    spec: {hostNetwork: true, containers: [{name: a, image: a:1}]}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_meshctl"))
+        .args(["inject", "--workload", p.to_str().unwrap(), "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list["kind"], "List");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let template = &items[0]["spec"]["template"];
+    assert_eq!(template["spec"]["containers"][1]["name"], "istio-proxy");
+    let env = template["spec"]["containers"][1]["env"].as_array().unwrap();
+    let owner = env.iter().find(|e| e["name"] == "ISTIO_META_OWNER").unwrap();
+    assert_eq!(owner["value"], "kubernetes://apis/apps/v1/namespaces/shop/deployments/web");
+    assert_eq!(
+        items[1],
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"ports": [{"port": 80}]}})
+    );
+    assert!(items[2]["spec"]["template"]["spec"]["containers"].as_array().unwrap().len() == 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(r#"Skipping injection because DaemonSet "ops/agent" has host networking enabled"#)
+    );
+    // Nothing to inject: exit 1.
+    let svc = dir.path().join("s.yaml");
+    std::fs::write(&svc, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n").unwrap();
+    assert_eq!(meshctl(&["inject", "--workload", svc.to_str().unwrap(), "-o", "json"]).0, 1);
+}

@@ -408,21 +408,7 @@ fn injection_matches_istio_goldens() {
         eprintln!("skipped: no istio/istio checkout (set MESHKIT_ISTIO_REPO)");
         return;
     };
-    let files = git(&repo, &["ls-tree", "--name-only", "HEAD", &format!("{DIR}/")]);
-    let names: Vec<&str> = files.lines().map(|l| l.rsplit('/').next().unwrap_or(l)).collect();
-    let mut cases: Vec<(String, String, Tweak)> =
-        explicit_cases().into_iter().map(|(i, g, t)| (i.to_string(), g.to_string(), t)).collect();
-    // Upstream's TestInjection runs every other input with the defaults.
-    for name in &names {
-        if !name.ends_with(".yaml") || name.ends_with(".iop.yaml") {
-            continue;
-        }
-        let golden = format!("{name}.injected");
-        if cases.iter().any(|(_, g, _)| *g == golden) || !names.contains(&golden.as_str()) {
-            continue;
-        }
-        cases.push((name.to_string(), golden, |_| {}));
-    }
+    let cases = all_cases(&repo);
     let mut failures = Vec::new();
     let mut passed = 0;
     for (input, golden, tweak) in &cases {
@@ -444,6 +430,147 @@ fn injection_matches_istio_goldens() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+/// Every document of a YAML file, nulls (empty documents) left out.
+fn documents(src: &str) -> Vec<Value> {
+    use serde::Deserialize;
+    serde_yaml_ng::Deserializer::from_str(src)
+        .filter_map(|d| Value::deserialize(d).ok())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// A typed round trip of a whole manifest also drops empty objects (`strategy: {}`,
+/// `status: {}`, `metadata: {}`); both sides get the same treatment.
+fn normalize_manifest(v: &mut Value) {
+    normalize(v);
+    if let Value::Object(m) = v {
+        for child in m.values_mut() {
+            normalize_manifest(child);
+        }
+        m.retain(|_, c| !matches!(c, Value::Object(o) if o.is_empty()));
+    } else if let Value::Array(a) = v {
+        a.iter_mut().for_each(normalize_manifest);
+    }
+}
+
+/// The part of a document injection writes: `{metadata, spec}` of the pod template (the
+/// job template's metadata for a CronJob, as kube-inject writes it), each item's for a List,
+/// else the whole document.
+fn pod_template(doc: &mut Value) -> &mut Value {
+    let (meta, spec) = match doc["kind"].as_str().unwrap_or("") {
+        "Pod" => ("/metadata", "/spec"),
+        "CronJob" => ("/spec/jobTemplate/metadata", "/spec/jobTemplate/spec/template/spec"),
+        "Deployment"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "Job"
+        | "ReplicationController"
+        | "DeploymentConfig" => ("/spec/template/metadata", "/spec/template/spec"),
+        "List" => {
+            for item in doc["items"].as_array_mut().into_iter().flatten() {
+                let part = pod_template(item).take();
+                *item = part;
+            }
+            return doc;
+        }
+        _ => return doc,
+    };
+    let part = json!({"metadata": doc.pointer(meta).cloned(), "spec": doc.pointer(spec).cloned()});
+    *doc = part;
+    doc
+}
+
+/// Upstream's `kube-inject` sub-test: the whole manifest (workloads injected in place, other
+/// documents unchanged) against the golden file, the status annotation included.
+fn run_kube_inject(repo: &str, input: &str, golden: &str, values: &InjectValues) -> Result<(), String> {
+    use mesh_kube::inject::workload::inject_workload;
+    let inputs = documents(&testdata(repo, input));
+    let wants = documents(&testdata(repo, golden));
+    if inputs.len() != wants.len() {
+        return Err(format!("{} input documents, {} golden documents", inputs.len(), wants.len()));
+    }
+    let mut report = Vec::new();
+    for (i, (doc, want)) in inputs.iter().zip(&wants).enumerate() {
+        let mut got = match inject_workload(doc, values) {
+            Ok(out) => out.document().clone(),
+            Err(e) => {
+                report.push(format!("document {i}: injection failed: {e}"));
+                continue;
+            }
+        };
+        let mut want = want.clone();
+        // What injection writes: a workload's pod template (the rest of a workload goes
+        // through Go's typed encoder, which adds zero-valued status fields); other documents
+        // whole.
+        let (got_part, want_part) = (pod_template(&mut got), pod_template(&mut want));
+        normalize_manifest(got_part);
+        normalize_manifest(want_part);
+        let mut diffs = Vec::new();
+        differences(got_part, want_part, "", &mut diffs);
+        if !diffs.is_empty() {
+            report.push(format!("document {i}:\n    {}", diffs.join("\n    ")));
+        }
+    }
+    if report.is_empty() { Ok(()) } else { Err(report.join("\n  ")) }
+}
+
+/// The same golden files through `inject_workload` (kube-inject): 110 match.
+#[test]
+fn kube_inject_matches_istio_goldens() {
+    let Some(repo) = istio_repo() else {
+        eprintln!("skipped: no istio/istio checkout (set MESHKIT_ISTIO_REPO)");
+        return;
+    };
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (input, golden, tweak) in all_cases(&repo) {
+        // Upstream runs the OpenShift cases through the webhook only.
+        if KUBE_INJECT_NOT_RUN.iter().any(|(g, _)| *g == golden) || golden.contains("openshift") {
+            continue;
+        }
+        let mut values = upstream_defaults();
+        tweak(&mut values);
+        match run_kube_inject(&repo, &input, &golden, &values) {
+            Ok(()) => passed += 1,
+            Err(e) => failures.push(format!("{golden} (from {input}):\n  {e}")),
+        }
+    }
+    eprintln!("{passed} golden cases match, {} differ", failures.len());
+    assert!(failures.is_empty(), "{} golden cases differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Golden files the kube-inject comparison does not run (user-written and proxyless gRPC
+/// templates).
+const KUBE_INJECT_NOT_RUN: &[(&str, &str)] = &[
+    ("hello-template-in-values.yaml.injected", "a custom template from an IstioOperator file"),
+    ("custom-template.yaml.injected", "a custom template from an IstioOperator file"),
+    ("sidecar-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
+    ("gateway-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
+    ("grpc-agent.yaml.injected", "the grpc-agent template (proxyless gRPC)"),
+    ("grpc-simple.yaml.injected", "the grpc-simple template (proxyless gRPC)"),
+];
+
+/// Upstream's table plus every other input file with the defaults, as `TestInjection`
+/// builds its case list.
+fn all_cases(repo: &str) -> Vec<(String, String, Tweak)> {
+    let files = git(repo, &["ls-tree", "--name-only", "HEAD", &format!("{DIR}/")]);
+    let names: Vec<&str> = files.lines().map(|l| l.rsplit('/').next().unwrap_or(l)).collect();
+    let mut cases: Vec<(String, String, Tweak)> =
+        explicit_cases().into_iter().map(|(i, g, t)| (i.to_string(), g.to_string(), t)).collect();
+    for name in &names {
+        if !name.ends_with(".yaml") || name.ends_with(".iop.yaml") {
+            continue;
+        }
+        let golden = format!("{name}.injected");
+        if cases.iter().any(|(_, g, _)| *g == golden) || !names.contains(&golden.as_str()) {
+            continue;
+        }
+        cases.push((name.to_string(), golden, |_| {}));
+    }
+    cases
 }
 
 /// The comparison is live: the default settings differ from upstream's test settings

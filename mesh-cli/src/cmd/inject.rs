@@ -6,6 +6,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use mesh_kube::inject::patch::admission_error;
+use mesh_kube::inject::workload::{WorkloadOutcome, inject_workload};
 use mesh_kube::inject::{InjectValues, InjectorConfig, admission_response, decide, diff, inject_pod};
 use serde_json::Value;
 
@@ -17,8 +18,13 @@ use crate::output::{Format, print_json};
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// The AdmissionReview (JSON) the API server sends; `-` for stdin.
+    #[arg(long, value_name = "FILE", required_unless_present = "workload", conflicts_with = "workload")]
+    review: Option<PathBuf>,
+    /// Instead of an AdmissionReview: workload manifests (YAML or JSON, multi-document;
+    /// Deployments, StatefulSets, DaemonSets, Jobs, CronJobs, Pods, ...), injected in place as
+    /// `istioctl kube-inject` does and printed as a JSON `List`; `-` for stdin.
     #[arg(long, value_name = "FILE")]
-    review: PathBuf,
+    workload: Option<PathBuf>,
     /// A label of the pod's namespace (repeatable). When given, the webhook configuration's
     /// namespace selectors are checked too; without, the webhook is taken as called.
     #[arg(long = "namespace-label", value_name = "KEY=VALUE")]
@@ -69,16 +75,70 @@ fn typed<T: serde::de::DeserializeOwned + Default>(
     }
 }
 
+fn read_text(path: &PathBuf) -> Result<String, CliError> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| CliError(format!("cannot read stdin: {e}")))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| CliError(format!("cannot read {}: {e}", path.display())))
+    }
+}
+
+/// `--workload`: every document injected as kube-inject does; skipped workloads are named on
+/// stderr. Exit 0 when a workload was injected, 1 when none was.
+fn run_workloads(path: &PathBuf, values: &InjectValues, output: Format) -> Result<Answer, CliError> {
+    let text = read_text(path)?;
+    let mut unknown = Vec::new();
+    let docs = mesh_model::load::parse_documents::<Value>(&text, "manifest", &mut unknown)
+        .map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    let mut items = Vec::new();
+    let mut injected = 0;
+    for doc in &docs {
+        let outcome =
+            inject_workload(doc, values).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+        match &outcome {
+            WorkloadOutcome::Injected(_) => injected += 1,
+            WorkloadOutcome::Skipped { reason, .. } => eprintln!("===> Skipping injection because {reason}"),
+            WorkloadOutcome::NotAWorkload(_) => {}
+        }
+        let doc = outcome.document();
+        match output {
+            Format::Json => items.push(doc.clone()),
+            Format::Text => println!(
+                "{} {}/{}: {}",
+                doc["kind"].as_str().unwrap_or("?"),
+                doc["metadata"]["namespace"].as_str().unwrap_or("default"),
+                doc["metadata"]["name"].as_str().unwrap_or(""),
+                match outcome {
+                    WorkloadOutcome::Injected(_) => "injected",
+                    WorkloadOutcome::Skipped { .. } => "skipped",
+                    WorkloadOutcome::NotAWorkload(_) => "not a workload, unchanged",
+                }
+            ),
+        }
+    }
+    if output == Format::Json {
+        print_json(&serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}));
+    }
+    Ok(if injected > 0 { Answer::Positive } else { Answer::Negative })
+}
+
 /// Runs `meshctl inject`.
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let review = read_json(&args.review, "AdmissionReview")?;
-    let cfg: InjectorConfig = typed(&args.injector_config, "injector config")?;
     let values: InjectValues = typed(&args.values, "values file")?;
+    let review_path = match (&args.review, &args.workload) {
+        (_, Some(w)) => return run_workloads(w, &values, args.output),
+        (Some(r), None) => r,
+        (None, None) => return Err(CliError("give --review FILE or --workload FILE".into())),
+    };
+    let review = read_json(review_path, "AdmissionReview")?;
+    let cfg: InjectorConfig = typed(&args.injector_config, "injector config")?;
     let pod = &review["request"]["object"];
     if !pod.is_object() {
         return Err(CliError(format!(
             "{}: the AdmissionReview has no pod at request.object",
-            args.review.display()
+            review_path.display()
         )));
     }
     let namespace = pod["metadata"]["namespace"]

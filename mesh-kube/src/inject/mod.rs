@@ -22,10 +22,11 @@ pub mod smp;
 pub mod template;
 pub mod typed;
 pub mod values;
+pub mod workload;
 
 pub use decision::{Decision, DecisionReason, InjectionPolicy, InjectorConfig, decide};
 pub use patch::{admission_response, apply, diff};
-pub use pod::inject_pod;
+pub use pod::{inject_pod, inject_pod_of};
 pub use values::InjectValues;
 
 /// Why an injection request could not be answered.

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::access::{
     find, list, move_container, names, push, sidecar_mut, spec_list_mut, with_env, with_map,
 };
-use super::deploy_meta::deploy_meta;
+use super::deploy_meta::{DeployMeta, deploy_meta};
 use super::overrides::{OVERRIDES_ANNOTATION, reapply_overrides};
 use super::probes::{APP_PROBERS_ENV, REWRITE_ANNOTATION, app_probers, merge_probers, rewrite_probes};
 use super::prometheus::{is_prometheus_annotation, prometheus_merge, prometheus_port, secure_prometheus};
@@ -101,6 +101,12 @@ fn names_only(rendered: &Value) -> Value {
 /// assert_eq!(out["metadata"]["labels"]["service.istio.io/canonical-name"], "shop");
 /// ```
 pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectError> {
+    inject_pod_of(pod, &deploy_meta(pod), values)
+}
+
+/// [`inject_pod`] for a pod whose workload is known rather than derived from the pod's
+/// owner references, as `istioctl kube-inject` injects a Deployment's pod template.
+pub fn inject_pod_of(pod: &Value, deploy: &DeployMeta, values: &InjectValues) -> Result<Value, InjectError> {
     if !pod.is_object() {
         return Err(InjectError::NoPod("the object is not a JSON object".into()));
     }
@@ -118,7 +124,6 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
     let annotations = string_map(pod["metadata"].get("annotations"));
     let pc = proxy_config::effective(values, &annotations)?;
     let mesh_status_port = proxy_config::status_port(&pc);
-    let deploy = deploy_meta(pod);
     let stripped = strip(pod, mesh_status_port)?;
     let native = match annotations.get("sidecar.istio.io/nativeSidecar").map(String::as_str) {
         Some("true") => true,
@@ -132,7 +137,7 @@ pub fn inject_pod(pod: &Value, values: &InjectValues) -> Result<Value, InjectErr
     let mut template = json!({});
     let mut merged = pod.clone();
     for name in select(&annotations)? {
-        let input = TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy: &deploy };
+        let input = TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy };
         let rendered = render(name, input)?;
         // Only the names of what the templates add are needed later (status annotation,
         // overrides), so the accumulated template keeps just those.

@@ -242,9 +242,29 @@ pub fn parse_document<T: serde::de::DeserializeOwned + Default>(
     yaml: &str,
     kind: &str,
 ) -> Result<(T, Vec<UnknownField>), LoadError> {
-    let docs = node::parse_stream(yaml);
-    let err = |line, column, path, reason| LoadError {
-        document: 0,
+    let mut unknown = Vec::new();
+    let first = parse_documents::<T>(yaml, kind, &mut unknown)?.into_iter().next();
+    Ok((first.unwrap_or_default(), unknown))
+}
+
+/// Parses every document of a YAML (or JSON) stream into `T`, such as the manifests a user
+/// hands to `meshctl inject --workload`; empty documents are skipped, unknown fields of typed
+/// models are collected into `unknown`, and the first broken document is the error.
+///
+/// ```
+/// let mut unknown = Vec::new();
+/// let docs = mesh_model::load::parse_documents::<serde_json::Value>("a: 1\n---\nb: 2\n", "Manifest", &mut unknown)
+///     .unwrap();
+/// assert_eq!(docs, [serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]);
+/// ```
+#[allow(clippy::result_large_err)]
+pub fn parse_documents<T: serde::de::DeserializeOwned>(
+    yaml: &str,
+    kind: &str,
+    unknown: &mut Vec<UnknownField>,
+) -> Result<Vec<T>, LoadError> {
+    let err = |document, line, column, path, reason| LoadError {
+        document,
         item: None,
         line,
         column,
@@ -254,22 +274,32 @@ pub fn parse_document<T: serde::de::DeserializeOwned + Default>(
         namespace: None,
         reason,
     };
-    let mut unknown = Vec::new();
-    match docs.first() {
-        None => Ok((T::default(), unknown)),
-        Some(Err(e)) => Err(err(e.line, e.column, String::new(), LoadErrorKind::Syntax(e.message.clone()))),
-        Some(Ok(doc)) => match &doc.root {
-            None => Ok((T::default(), unknown)),
-            Some(root) => match de::from_node::<T>(root, &Path::Root, &mut unknown) {
-                Ok(m) => Ok((m, unknown)),
-                Err(e) => {
-                    let (path, line, column) =
-                        e.at.unwrap_or_else(|| (String::new(), root.line, root.column));
-                    Err(err(line, column, path, LoadErrorKind::Decode(e.message)))
+    let mut out = Vec::new();
+    for (i, doc) in node::parse_stream(yaml).iter().enumerate() {
+        match doc {
+            Err(e) => {
+                return Err(err(
+                    i,
+                    e.line,
+                    e.column,
+                    String::new(),
+                    LoadErrorKind::Syntax(e.message.clone()),
+                ));
+            }
+            Ok(doc) => {
+                let Some(root) = &doc.root else { continue };
+                match de::from_node::<T>(root, &Path::Root, unknown) {
+                    Ok(v) => out.push(v),
+                    Err(e) => {
+                        let (path, line, column) =
+                            e.at.unwrap_or_else(|| (String::new(), root.line, root.column));
+                        return Err(err(i, line, column, path, LoadErrorKind::Decode(e.message)));
+                    }
                 }
-            },
-        },
+            }
+        }
     }
+    Ok(out)
 }
 
 /// Whether the fast YAML reader and the full YAML 1.2 parser build the same documents for
