@@ -51,6 +51,22 @@ pub(crate) enum PathNormalization {
     DecodeAndMergeSlashes,
 }
 
+/// The flags of a decision about one contract request (`route`, `authz`, `mtls`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct DecisionArgs {
+    /// Mesh config: files, folders (read recursively) or `-` for stdin; repeatable.
+    #[arg(long = "config", value_name = "PATH")]
+    pub(crate) config: Vec<PathBuf>,
+    /// The request, as the contract's JSON (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) request: PathBuf,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
+    pub(crate) output: crate::output::Format,
+    #[command(flatten)]
+    pub(crate) mesh: MeshFlags,
+}
+
 /// The mesh-settings flags. Unset flags fall back to the mesh ConfigMap, then to Istio's
 /// defaults.
 #[derive(Debug, Clone, clap::Args)]

@@ -3,14 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use mesh_model::{Kind, Resource, Snapshot};
 use mesh_policy::authz::{self, Authorizer, Decision, Layer, PolicyRef, RequestAuth, Verdict, Workload};
 use serde_json::{Value, json};
 
 use crate::Answer;
-use crate::config::{CliError, MeshFlags, load_config};
+use crate::config::{CliError, DecisionArgs, load_config};
 use crate::output::{Format, print_json};
 use crate::request::{self, Request};
 use crate::workload::{DestinationWorkload, resolve};
@@ -19,17 +18,8 @@ use mesh_model::registry::Registry;
 /// Arguments of `meshctl authz`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Mesh config: files, folders (read recursively) or `-` for stdin; repeatable.
-    #[arg(long = "config", value_name = "PATH")]
-    config: Vec<PathBuf>,
-    /// The request, as the contract's JSON (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
-    request: PathBuf,
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    output: Format,
     #[command(flatten)]
-    mesh: MeshFlags,
+    decision: DecisionArgs,
 }
 
 /// The server-side workload the policies are evaluated at: a Gateway's pods, or the
@@ -178,13 +168,13 @@ pub(crate) fn to_text(d: &Decision<'_>, audits: &[PolicyRef<'_>], dest: &Destina
 
 /// Runs `meshctl authz`.
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let req = request::read(&args.request)?;
-    let cfg = load_config(&args.config, &args.mesh, false)?;
+    let req = request::read(&args.decision.request)?;
+    let cfg = load_config(&args.decision.config, &args.decision.mesh, false)?;
     let authorizer = Authorizer::compile(&cfg.snapshot);
     let registry = Registry::from_snapshot(&cfg.snapshot);
-    let dest = enforcement_point(&cfg.snapshot, &registry, &req, &args.mesh.default_namespace)?;
+    let dest = enforcement_point(&cfg.snapshot, &registry, &req, &args.decision.mesh.default_namespace)?;
     let (decision, audits) = evaluate(&authorizer, cfg.mesh.trust_domain(), &req, &dest)?;
-    match args.output {
+    match args.decision.output {
         Format::Json => print_json(&to_json(&decision, &audits)),
         Format::Text => print!("{}", to_text(&decision, &audits, &dest)),
     }

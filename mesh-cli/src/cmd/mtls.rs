@@ -1,14 +1,12 @@
 //! `meshctl mtls --config ... --request R [-o json]`: the effective PeerAuthentication mode
 //! for the request's destination workload and port.
 
-use std::path::PathBuf;
-
 use mesh_model::security::MutualTlsMode;
 use mesh_policy::peer_authn::{MtlsDecision, PeerAuthn};
 use serde_json::{Value, json};
 
 use crate::Answer;
-use crate::config::{CliError, MeshFlags, load_config};
+use crate::config::{CliError, DecisionArgs, load_config};
 use crate::output::{Format, print_json};
 use crate::request;
 use crate::workload::resolve;
@@ -16,17 +14,8 @@ use crate::workload::resolve;
 /// Arguments of `meshctl mtls`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Mesh config: files, folders (read recursively) or `-` for stdin; repeatable.
-    #[arg(long = "config", value_name = "PATH")]
-    config: Vec<PathBuf>,
-    /// The request, as the contract's JSON (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
-    request: PathBuf,
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    output: Format,
     #[command(flatten)]
-    mesh: MeshFlags,
+    decision: DecisionArgs,
 }
 
 /// `STRICT`, `PERMISSIVE` or `DISABLE`.
@@ -45,13 +34,13 @@ pub(crate) fn to_json(d: &MtlsDecision<'_>) -> Value {
 
 /// Runs `meshctl mtls`.
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let req = request::read(&args.request)?;
-    let cfg = load_config(&args.config, &args.mesh, false)?;
+    let req = request::read(&args.decision.request)?;
+    let cfg = load_config(&args.decision.config, &args.decision.mesh, false)?;
     let registry = mesh_model::registry::Registry::from_snapshot(&cfg.snapshot);
-    let dest = resolve(&registry, &req, &args.mesh.default_namespace);
+    let dest = resolve(&registry, &req, &args.decision.mesh.default_namespace);
     let pa = PeerAuthn::compile(&cfg.snapshot);
     let d = pa.mode(&dest.namespace, &dest.labels, u32::from(dest.port));
-    match args.output {
+    match args.decision.output {
         Format::Json => print_json(&to_json(&d)),
         Format::Text => {
             let by = d.policy.map_or_else(|| "the default".to_string(), |p| format!("policy {p}"));

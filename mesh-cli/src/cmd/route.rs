@@ -1,8 +1,6 @@
 //! `meshctl route --config ... --request R [-o json]`: the route decision for one request, as
 //! a sidecar (or the Istio Gateway named by `gateway`) makes it.
 
-use std::path::PathBuf;
-
 use mesh_routing::decision::{Destinations, RouteKind};
 use mesh_routing::request::{Claims, Protocol as RouteProtocol, Source};
 use mesh_routing::resilience::Abort;
@@ -10,7 +8,7 @@ use mesh_routing::{RouteDecision, RouteRequest, Router};
 use serde_json::{Value, json};
 
 use crate::Answer;
-use crate::config::{CliError, ConfigSet, MeshFlags, load_config};
+use crate::config::{CliError, ConfigSet, DecisionArgs, MeshFlags, load_config};
 use crate::output::{Format, print_json};
 use crate::request::{self, Protocol, Request};
 
@@ -54,17 +52,8 @@ blackhole; 2 when the command cannot run."#;
 #[derive(Debug, clap::Args)]
 #[command(after_help = EXAMPLE)]
 pub(crate) struct Args {
-    /// Mesh config: files, folders (read recursively) or `-` for stdin; repeatable.
-    #[arg(long = "config", value_name = "PATH")]
-    config: Vec<PathBuf>,
-    /// The request, as the contract's JSON (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
-    request: PathBuf,
-    /// Output format.
-    #[arg(short = 'o', long = "output", value_enum, default_value_t)]
-    output: Format,
     #[command(flatten)]
-    mesh: MeshFlags,
+    decision: DecisionArgs,
 }
 
 /// The request's JWT claims, for `@request.auth.claims` matches.
@@ -116,14 +105,14 @@ pub(crate) fn prepare(cfg: &ConfigSet, mesh: &MeshFlags, req: &mut Request) -> R
 
 /// Runs `meshctl route`.
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
-    let mut req = request::read(&args.request)?;
-    let cfg = load_config(&args.config, &args.mesh, false)?;
-    let router = prepare(&cfg, &args.mesh, &mut req)?;
+    let mut req = request::read(&args.decision.request)?;
+    let cfg = load_config(&args.decision.config, &args.decision.mesh, false)?;
+    let router = prepare(&cfg, &args.decision.mesh, &mut req)?;
     let claims = req.auth.as_ref().map(|a| JsonClaims(&a.claims));
     let rreq = to_route_request(&req, claims.as_ref().map(|c| c as &dyn Claims));
     let d = router.route(&rreq);
     let out = to_json(&d, &rreq);
-    match args.output {
+    match args.decision.output {
         Format::Json => print_json(&out),
         Format::Text => print_text(&d, &out),
     }
