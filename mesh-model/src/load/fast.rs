@@ -31,11 +31,9 @@ pub(super) fn parse_stream(src: &str) -> Option<Vec<Document<'_>>> {
     }
     let lines: Vec<Line<'_>> =
         src.split('\n').enumerate().map(|(i, text)| Line { text, number: i as u32 + 1 }).collect();
-    // The position saphyr gives the end of the stream.
-    let eof = match src.rfind('\n') {
-        Some(_) if src.ends_with('\n') => (lines.len() as u32, 1),
-        _ => (lines.len() as u32, lines.last().map_or(0, |l| l.text.chars().count() as u32) + 1),
-    };
+    // The position saphyr gives the end of the stream: the start of the line after the last
+    // one (a final line without a newline counts as ended).
+    let eof = if src.ends_with('\n') { (lines.len() as u32, 1) } else { (lines.len() as u32 + 1, 1) };
     let mut docs = Vec::new();
     // Split at `---` lines: (first line index, end index, explicit).
     let mut bounds: Vec<(usize, usize, bool)> = Vec::new();

@@ -258,3 +258,17 @@ proptest! {
         agree(&text).map_err(TestCaseError::fail)?;
     }
 }
+
+// Found by the load_yaml fuzz target: a stream ending in an empty explicit document without
+// a final newline ("---"). saphyr places that null at the start of the line after the last.
+#[test]
+fn empty_last_document_without_newline_agrees_with_saphyr() {
+    for src in ["---", "--- ", "--- #x", "---\n#c", "---\n  ", "a: 1\n---", "---\n---", "---\n", "---\n\n"] {
+        let fast = super::fast::parse_stream(src).unwrap_or_else(|| panic!("{src:?} declined"));
+        let full = super::node::parse_stream_full(src);
+        assert_eq!(fast.len(), full.len(), "{src:?}");
+        for (a, b) in fast.iter().zip(&full) {
+            assert_eq!(Some(&a.root), b.as_ref().ok().map(|d| &d.root), "{src:?}");
+        }
+    }
+}
