@@ -312,3 +312,42 @@ fn verified_token_feeds_authorization() {
     let labels = BTreeMap::from([("app".to_string(), "httpbin".to_string())]);
     assert!(a.check(&Workload::new("foo", &labels), &req).allowed);
 }
+
+// envoy jwt_authn handleGoodJwt with istio's RequestAuthentication outputs: a real token read
+// from its header, verified, then its payload segment and claims copied to headers and the
+// token's header removed (forwardOriginalToken unset).
+#[test]
+fn a_verified_token_changes_the_request_headers_as_envoy_does() {
+    use mesh_policy::jwt::{TokenLocation, header_mutations};
+    let k = keys();
+    let r: mesh_model::security::JwtRule = serde_json::from_value(serde_json::json!({
+        "issuer": "https://issuer.example", "jwks": k.jwks,
+        "fromHeaders": [{"name": "X-Token", "prefix": "Bearer "}],
+        "outputPayloadToHeader": "x-jwt-payload",
+        "outputClaimToHeaders": [{"header": "x-jwt-sub", "claim": "sub"}, {"header": "x-jwt-exp", "claim": "exp"}]
+    }))
+    .unwrap();
+    let rule = CompiledJwtRule::new(&r, "foo/jwt");
+    let token = sign(&k, "RS256", "rsa-1", claims());
+    let headers = BTreeMap::from([("x-token".to_string(), format!("Bearer {token}"))]);
+    let src = TokenSource { headers: &headers, path: "/" };
+    let located = rule.extract_located(&src);
+    assert_eq!(located.len(), 1);
+    assert_eq!(located[0].0, TokenLocation::Header("x-token".into()));
+    let jwks = Jwks::parse(&k.jwks).unwrap();
+    let v = verify(&located[0].1, &rule, &jwks, NOW).unwrap();
+    let m = header_mutations(&rule, &v, Some(&located[0].0));
+    let payload_segment = token.split('.').nth(1).unwrap();
+    assert_eq!(
+        m.add,
+        vec![
+            ("x-jwt-payload".to_string(), payload_segment.to_string()),
+            ("x-jwt-sub".to_string(), "alice".to_string()),
+            ("x-jwt-exp".to_string(), (NOW + 3600).to_string()),
+        ]
+    );
+    assert_eq!(m.remove, vec!["x-token".to_string()]);
+    // The claims authorization sees still split `scope`; the copied payload keeps it whole.
+    assert_eq!(v.claims["scope"], serde_json::json!(["read", "write"]));
+    assert_eq!(v.payload["scope"], "read write");
+}

@@ -12,12 +12,14 @@
 
 mod base64;
 mod jwks;
+mod output;
 mod rules;
 mod verify;
 
 pub use base64::encode as base64url_encode;
 pub use jwks::{Jwk, Jwks, JwksError};
-pub use rules::{CompiledJwtRule, RequestAuthn, TokenSource};
+pub use output::{HeaderMutations, header_mutations};
+pub use rules::{CompiledJwtRule, RequestAuthn, TokenLocation, TokenSource};
 pub use verify::{JwtError, Verified, authenticate, verify};
 
 /// Envoy's default allowance for clock skew when checking `exp` and `nbf` (60 seconds).

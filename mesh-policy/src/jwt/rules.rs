@@ -32,6 +32,23 @@ pub struct CompiledJwtRule {
     pub space_delimited_claims: Vec<String>,
     /// The policy the rule comes from, `namespace/name`.
     pub policy: String,
+    /// `outputPayloadToHeader` (lower-case): the header that gets the verified payload.
+    pub output_payload_to_header: Option<String>,
+    /// `forwardOriginalToken`: keep the token's header upstream (removed by default).
+    pub forward_original_token: bool,
+    /// `outputClaimToHeaders` as (lower-case header, claim path with `.` for nesting).
+    pub output_claim_to_headers: Vec<(String, String)>,
+}
+
+/// Where a token was read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenLocation {
+    /// A header (lower-case name).
+    Header(String),
+    /// A query parameter.
+    Param(String),
+    /// A cookie.
+    Cookie(String),
 }
 
 impl CompiledJwtRule {
@@ -55,12 +72,28 @@ impl CompiledJwtRule {
             from_cookies: rule.from_cookies.clone(),
             space_delimited_claims: space,
             policy: policy.to_string(),
+            output_payload_to_header: rule
+                .output_payload_to_header
+                .as_deref()
+                .filter(|h| !h.is_empty())
+                .map(str::to_ascii_lowercase),
+            forward_original_token: rule.forward_original_token.unwrap_or(false),
+            output_claim_to_headers: rule
+                .output_claim_to_headers
+                .iter()
+                .map(|c| (c.header.to_ascii_lowercase(), c.claim.clone()))
+                .collect(),
         }
     }
 
     /// The tokens this rule reads from the request: by default `Authorization: Bearer <t>`
     /// and the `access_token` query parameter.
     pub fn extract<'s>(&self, src: &'s TokenSource<'s>) -> Vec<Cow<'s, str>> {
+        self.extract_located(src).into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// [`CompiledJwtRule::extract`] with where each token was found.
+    pub fn extract_located<'s>(&self, src: &'s TokenSource<'s>) -> Vec<(TokenLocation, Cow<'s, str>)> {
         let mut out = Vec::new();
         let defaults =
             self.from_headers.is_empty() && self.from_params.is_empty() && self.from_cookies.is_empty();
@@ -75,7 +108,7 @@ impl CompiledJwtRule {
             {
                 let t = t.trim();
                 if !t.is_empty() {
-                    out.push(Cow::Owned(t.to_string()));
+                    out.push((TokenLocation::Header(name.to_string()), Cow::Owned(t.to_string())));
                 }
             }
         }
@@ -88,7 +121,7 @@ impl CompiledJwtRule {
             for pair in query.split('&') {
                 let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
                 if params.contains(&k) && !v.is_empty() {
-                    out.push(Cow::Borrowed(v));
+                    out.push((TokenLocation::Param(k.to_string()), Cow::Borrowed(v)));
                 }
             }
         }
@@ -98,7 +131,7 @@ impl CompiledJwtRule {
             for c in cookies.split(';') {
                 let (k, v) = c.trim().split_once('=').unwrap_or((c.trim(), ""));
                 if self.from_cookies.iter().any(|n| n == k) && !v.is_empty() {
-                    out.push(Cow::Owned(v.to_string()));
+                    out.push((TokenLocation::Cookie(k.to_string()), Cow::Owned(v.to_string())));
                 }
             }
         }

@@ -65,6 +65,10 @@ pub struct Verified {
     pub presenter: Option<String>,
     /// The payload, space-delimited claims split into lists.
     pub claims: Map<String, Value>,
+    /// The payload as the token carries it (claims unsplit): what Envoy copies to headers.
+    pub payload: Map<String, Value>,
+    /// The payload segment of the token (base64url, unpadded), as Envoy forwards it.
+    pub payload_b64: String,
 }
 
 impl Verified {
@@ -86,6 +90,7 @@ struct Parsed {
     signed: String,
     signature: Vec<u8>,
     payload: Map<String, Value>,
+    payload_b64: String,
 }
 
 fn parse(token: &str) -> Result<Parsed, JwtError> {
@@ -108,7 +113,7 @@ fn parse(token: &str) -> Result<Parsed, JwtError> {
         .to_string();
     let kid = header.get("kid").and_then(Value::as_str).map(str::to_string);
     let signature = decode(s).ok_or_else(|| bad("the signature is not base64url"))?;
-    Ok(Parsed { alg, kid, signed: format!("{h}.{p}"), signature, payload })
+    Ok(Parsed { alg, kid, signed: format!("{h}.{p}"), signature, payload, payload_b64: p.to_string() })
 }
 
 fn num(v: Option<&Value>) -> Option<i64> {
@@ -197,6 +202,7 @@ pub fn verify(token: &str, rule: &CompiledJwtRule, jwks: &Jwks, now: i64) -> Res
     if !signature_ok(&t, jwks) {
         return Err(JwtError::BadSignature);
     }
+    let payload = t.payload.clone();
     let mut claims = t.payload;
     for name in &rule.space_delimited_claims {
         if let Some(Value::String(s)) = claims.get(name) {
@@ -212,6 +218,8 @@ pub fn verify(token: &str, rule: &CompiledJwtRule, jwks: &Jwks, now: i64) -> Res
         audiences: aud,
         presenter: claims.get("azp").and_then(Value::as_str).map(str::to_string),
         claims,
+        payload,
+        payload_b64: t.payload_b64,
     })
 }
 
