@@ -258,8 +258,22 @@ impl Router {
                 return d;
             }
         }
+        // A headless service's `*.` domains (suffix wildcards, longest first): strip one
+        // leading label after another and look the rest up among the headless services.
+        let bare = authority.strip_suffix('.').unwrap_or(authority);
+        for (i, _) in bare.match_indices('.') {
+            let rest = &bare[i + 1..];
+            for cand in MeshHosts::candidates(rest, c.namespace, &self.suffix).iter().flatten() {
+                if self.mesh.headless.contains(cand.as_str())
+                    && let Some((domain, e)) = self.mesh.exact.get_key_value(cand.as_str())
+                    && let Some(d) = self.try_domain(req, &c, &scope, domain, e, &mut trace)
+                {
+                    return d;
+                }
+            }
+        }
         let mut lower = HostBuf::new();
-        lower.push_lower(authority.strip_suffix('.').unwrap_or(authority));
+        lower.push_lower(bare);
         for (domain, e) in &self.mesh.wildcard {
             if host::domain_matches(domain, lower.as_str())
                 && let Some(d) = self.try_domain(req, &c, &scope, domain, e, &mut trace)

@@ -10,13 +10,16 @@
 //!   nothing. A wildcard host claims the services it covers, only the most specific wildcard
 //!   per service (`mostSpecificWildcardVsIndex`); hosts outside the registry become domains
 //!   of their own on the ports of the VirtualService's services (port 80 when it names none).
+//! - A headless Kubernetes Service's virtual host also holds `*.` plus each of its domains,
+//!   so a StatefulSet pod's name (`db-0.db.ns.svc.cluster.local`, or `db-0.db` from `ns`)
+//!   reaches it.
 //! - Envoy looks the `Host` (port stripped, case folded) up among exact domains, then suffix
 //!   wildcards longest first, then the catch-all: the passthrough cluster under `ALLOW_ANY`,
 //!   a 502 blackhole under `REGISTRY_ONLY`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use mesh_model::registry::Registry;
+use mesh_model::registry::{Origin, Registry, Resolution};
 
 use crate::host::{self, HostBuf};
 use crate::vs::CompiledVs;
@@ -36,6 +39,10 @@ pub(crate) struct MeshHosts {
     pub(crate) exact: HashMap<Box<str>, HostEntry>,
     /// Wildcard domains, most specific first.
     pub(crate) wildcard: Vec<(Box<str>, HostEntry)>,
+    /// Headless Kubernetes services (resolution `NONE`): their virtual host also holds `*.`
+    /// plus each of its domains, so `pod-0.db.ns.svc.cluster.local` reaches `db`
+    /// (`generateVirtualHostDomains`).
+    pub(crate) headless: HashSet<Box<str>>,
 }
 
 impl MeshHosts {
@@ -52,6 +59,11 @@ impl MeshHosts {
         for h in &service_hosts {
             upsert(&mut exact, &mut wildcard, h).is_service = true;
         }
+        let headless = registry
+            .services()
+            .filter(|s| s.origin == Origin::Kubernetes && s.resolution == Resolution::Passthrough)
+            .map(|s| s.hostname.as_str().into())
+            .collect();
         // Wildcard claims: the most specific wildcard VirtualService host per service.
         let mut best_wild: HashMap<&str, (u32, String)> = HashMap::new();
         for (vi, vs) in vss.iter_mut().enumerate() {
@@ -104,7 +116,7 @@ impl MeshHosts {
                 std::cmp::Ordering::Greater
             }
         });
-        Self { exact, wildcard }
+        Self { exact, wildcard, headless }
     }
 
     /// The exact-domain candidates for an authority (lower case, port stripped) from

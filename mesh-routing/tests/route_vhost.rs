@@ -348,3 +348,41 @@ fn router_is_send_and_sync() {
     assert_send_sync::<mesh_routing::Router>();
     assert_send_sync::<mesh_routing::RouteTable>();
 }
+
+/// A headless Service (`clusterIP: None`) in `default`, as a StatefulSet's governing service.
+const HEADLESS: &str = "apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec: {clusterIP: None, selector: {app: db}, ports: [{name: http, port: 9080}]}
+---
+";
+
+// istio httproute.go generateVirtualHostDomains (test "wildcard"): a headless Kubernetes
+// service's virtual host also holds `*.` plus each domain, so StatefulSet pod names reach it.
+#[test]
+fn headless_service_answers_its_pod_names() {
+    let r = router(HEADLESS);
+    for host in
+        ["db-0.db.default.svc.cluster.local", "db-0.db", "db-0.db.default", "db-0.db.default.svc", "a.b.db"]
+    {
+        assert_eq!(host_of(&r, &req(host, "/")), "db.default.svc.cluster.local", "{host}");
+        assert_eq!(action(&r, &req(host, "/")), "passthrough", "{host}");
+    }
+    // The short alternative exists only for clients in the service's namespace.
+    assert_eq!(host_of(&r, &req("db-0.db", "/").ns("other")), "db-0.db");
+    assert_eq!(host_of(&r, &req("db-0.db.default", "/").ns("other")), "db.default.svc.cluster.local");
+    // A VirtualService on the headless service applies to the pod names too.
+    let r = router(&format!("{HEADLESS}{}", vs("d", "default", "[db]", "v1", "")));
+    assert_eq!(action(&r, &req("db-0.db.default.svc.cluster.local", "/")), "forward");
+}
+
+// Only headless Kubernetes services get the wildcard: a ClusterIP service does not.
+#[test]
+fn cluster_ip_service_does_not_answer_pod_names() {
+    let r = router("");
+    assert_eq!(
+        host_of(&r, &req("x.reviews.default.svc.cluster.local", "/")),
+        "x.reviews.default.svc.cluster.local"
+    );
+    assert_eq!(action(&r, &req("x.reviews.default.svc.cluster.local", "/")), "passthrough");
+}
