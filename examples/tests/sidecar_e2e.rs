@@ -17,6 +17,28 @@ use rustls::pki_types::ServerName;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+const STRICT: &str = "apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+";
+
+/// A plain HTTP/1.1 GET to `addr`: the status and the body, or `None` when refused.
+async fn plain_get(addr: SocketAddr, headers: &[(&str, &str)]) -> Option<(u16, String)> {
+    let tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.ok()?;
+    tokio::spawn(conn);
+    let mut req = Request::get("/reviews/0").header("host", "reviews:9080");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = sender.send_request(req.body(Full::new(Bytes::new())).ok()?).await.ok()?;
+    let status = resp.status().as_u16();
+    let xfcc = resp.headers().get("x-seen-xfcc").map(|v| v.to_str().unwrap_or("").to_string());
+    let body = resp.into_body().collect().await.ok()?.to_bytes();
+    Some((status, format!("{}|xfcc={}", String::from_utf8_lossy(&body), xfcc.unwrap_or_default())))
+}
+
 async fn count_versions(proxy: SocketAddr, n: usize, headers: &[(&str, &str)]) -> (usize, usize) {
     let (mut v1, mut v2) = (0, 0);
     for _ in 0..n {
@@ -122,8 +144,13 @@ async fn plaintext_and_foreign_trust_domain_clients_are_rejected() {
     tokio::time::timeout(LIMIT, async {
         let mesh = start_mesh().await;
         let inbound = mesh.reviews_v1.inbound_addr();
+        // STRICT mesh-wide (Istio's default, PERMISSIVE, would let plaintext in).
+        mesh.dir.write("peer-authn.yaml", STRICT);
+        for proxy in [&mesh.productpage, &mesh.reviews_v1, &mesh.reviews_v2] {
+            wait_for_generation(proxy, 2).await;
+        }
 
-        // Plain HTTP to the mTLS port: the handshake fails and no request reaches the app.
+        // Plain HTTP to the mTLS port: the connection is closed and no request reaches the app.
         let tcp = tokio::net::TcpStream::connect(inbound).await.unwrap();
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.unwrap();
         tokio::spawn(conn);
@@ -182,6 +209,57 @@ async fn plaintext_and_foreign_trust_domain_clients_are_rejected() {
         assert_eq!(resp.status(), 200);
         let body = resp.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"reviews-v1 /reviews/0");
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+// istio PeerAuthentication PERMISSIVE (the default): the inbound port takes plaintext too
+// (Envoy's TLS inspector picks the filter chain by the first bytes); the request has no peer
+// principal, a client's own XFCC header is dropped; DISABLE takes plaintext only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permissive_takes_plaintext_and_disable_only_plaintext() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let inbound = mesh.reviews_v1.inbound_addr();
+        // Accepted on the mTLS port, then denied: reviews-viewer allows one principal only.
+        let got = plain_get(inbound, &[]).await;
+        assert_eq!(got, Some((403, "RBAC: access denied|xfcc=".to_string())));
+        // An ALLOW rule without a principal lets the plaintext request through, with no
+        // peer identity: the client's own XFCC header does not reach the app.
+        mesh.dir.write(
+            "authz.yaml",
+            "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: public-reviews, namespace: default}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules: [{to: [{operation: {paths: [/reviews/*]}}]}]
+",
+        );
+        wait_for_generation(&mesh.reviews_v1, 2).await;
+        let got = plain_get(inbound, &[("x-forwarded-client-cert", "By=spoofed")]).await;
+        assert_eq!(got, Some((200, "reviews-v1 /reviews/0|xfcc=".to_string())));
+        // DISABLE: plaintext only; an mTLS client's handshake is cut off.
+        mesh.dir.write(
+            "peer-authn.yaml",
+            "apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: reviews, namespace: default}
+spec: {selector: {matchLabels: {app: reviews}}, mtls: {mode: DISABLE}}
+",
+        );
+        wait_for_generation(&mesh.reviews_v1, 3).await;
+        assert_eq!(plain_get(inbound, &[]).await.map(|(s, _)| s), Some(200));
+        let member =
+            common::issue(&mesh.ca, "spiffe://cluster.local/ns/default/sa/bookinfo-productpage", &mesh.trust);
+        let config = member.client_config(IdMatcher::Any, &[b"http/1.1"]).unwrap();
+        let tcp = tokio::net::TcpStream::connect(inbound).await.unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(ServerName::try_from("reviews").unwrap(), tcp)
+            .await;
+        assert!(tls.is_err(), "DISABLE still took an mTLS connection");
         drop(mesh);
     })
     .await

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use mesh_model::{LoadOptions, Snapshot, load_str};
 use mesh_policy::authz::Authorizer;
+use mesh_policy::peer_authn::PeerAuthn;
 use mesh_routing::Router;
 
 use super::cluster::Clusters;
@@ -98,6 +99,8 @@ pub struct Compiled {
     pub router: Router,
     /// AuthorizationPolicies.
     pub authorizer: Authorizer,
+    /// PeerAuthentications: whether the inbound port takes mTLS, plaintext or both.
+    pub peer_authn: PeerAuthn,
     /// The mesh-wide locality load-balancing setting.
     pub(crate) mesh_locality: mesh_model::networking::LocalityLoadBalancerSetting,
     /// Endpoint sets and balancers, built on first use per destination.
@@ -123,6 +126,7 @@ impl Compiled {
         Ok(Compiled {
             router: Router::compile(&snapshot),
             authorizer: Authorizer::compile(&snapshot),
+            peer_authn: PeerAuthn::compile(&snapshot),
             mesh_locality: snapshot.mesh_config().locality_lb_setting(),
             clusters: Clusters::default(),
             generation,

@@ -1,5 +1,6 @@
-//! The inbound side: peers' mTLS connections, the SPIFFE identity of the peer, the
-//! AuthorizationPolicy verdict of each request, and the local app behind.
+//! The inbound side: peers' mTLS connections (and plaintext ones when PeerAuthentication
+//! allows), the SPIFFE identity of the peer, the AuthorizationPolicy verdict of each request,
+//! and the local app behind.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use mesh_identity::SpiffeId;
+use mesh_model::security::MutualTlsMode;
 use mesh_policy::authz::{Layer, Request as AuthzRequest, Workload};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -39,9 +41,15 @@ pub const RBAC_DENIED_BODY: &str = "RBAC: access denied";
 /// How long a peer may take to finish its TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Accepts peers' mTLS connections until the task is aborted. A plaintext client, or one
-/// whose SVID does not verify against the bundle (another trust domain), fails the handshake
-/// and is disconnected before any request is read.
+/// The first byte of a TLS connection (a handshake record).
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// Accepts peers' connections until the task is aborted, as the workload's PeerAuthentication
+/// mode (read per connection, so a reload applies to the next one) allows: `STRICT` takes
+/// only mTLS, `PERMISSIVE` (Istio's default) also plaintext, told apart by the first byte as
+/// Envoy's TLS inspector does, `DISABLE` only plaintext. A client whose SVID does not verify
+/// against the bundle (another trust domain) fails the handshake and is disconnected before
+/// any request is read; a refused plaintext client is disconnected unread.
 pub(crate) async fn serve(listener: TcpListener, tls: Arc<rustls::ServerConfig>, shared: Arc<Shared>) {
     let acceptor = TlsAcceptor::from(tls);
     loop {
@@ -50,27 +58,65 @@ pub(crate) async fn serve(listener: TcpListener, tls: Arc<rustls::ServerConfig>,
         let acceptor = acceptor.clone();
         let shared = shared.clone();
         tokio::spawn(async move {
+            let mut first = [0u8; 1];
+            let Ok(Ok(1)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tcp.peek(&mut first)).await else {
+                return;
+            };
+            let mode = {
+                let w = &shared.options.workload;
+                let config = shared.current();
+                config
+                    .peer_authn
+                    .mode(&w.namespace, &w.labels, u32::from(shared.options.app_addr.port()))
+                    .mode
+            };
+            let tls = first[0] == TLS_HANDSHAKE;
+            let accepted = match mode {
+                MutualTlsMode::Strict => tls,
+                MutualTlsMode::Disable => !tls,
+                MutualTlsMode::Permissive | MutualTlsMode::Unset => true,
+            };
+            if !accepted {
+                return;
+            }
+            if !tls {
+                serve_connection(TokioIo::new(tcp), shared, None, remote).await;
+                return;
+            }
             let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
                 return;
             };
             let Some(peer) = peer_id(stream.get_ref().1) else { return };
-            let peer = Arc::new(peer);
-            let service = service_fn(move |req| {
-                let shared = shared.clone();
-                let peer = peer.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(req, &shared, &peer, remote).await) }
-            });
-            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+            serve_connection(TokioIo::new(stream), shared, Some(Arc::new(peer)), remote).await;
         });
     }
 }
 
-/// Authorizes one request of an authenticated peer and forwards it to the app.
+/// Serves HTTP on one accepted connection; `peer` is the client's verified SPIFFE ID (`None`
+/// for plaintext).
+async fn serve_connection<IO>(
+    io: TokioIo<IO>,
+    shared: Arc<Shared>,
+    peer: Option<Arc<SpiffeId>>,
+    remote: SocketAddr,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| {
+        let shared = shared.clone();
+        let peer = peer.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(req, &shared, peer.as_deref(), remote).await) }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let _ = builder.serve_connection(io, service).await;
+}
+
+/// Authorizes one request (of an authenticated peer, or of a plaintext client with no
+/// principal) and forwards it to the app.
 async fn handle(
     req: Request<Incoming>,
     shared: &Shared,
-    peer: &SpiffeId,
+    peer: Option<&SpiffeId>,
     remote: SocketAddr,
 ) -> Response<Body> {
     let config = shared.current();
@@ -82,13 +128,13 @@ async fn handle(
         .or_else(|| req.headers().get(HOST).and_then(|h| h.to_str().ok()).map(str::to_string))
         .unwrap_or_default();
     // Istio's principals are SPIFFE IDs without the scheme.
-    let principal = peer.as_str().strip_prefix("spiffe://").unwrap_or(peer.as_str());
+    let principal = peer.map(|p| p.as_str().strip_prefix("spiffe://").unwrap_or(p.as_str()));
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
     let allowed = {
         let headers = Headers(req.headers());
         let authz_req = AuthzRequest {
             layer: Layer::Http,
-            source_principal: Some(principal),
+            source_principal: principal,
             source_ip: Some(remote.ip()),
             destination_ip: Some(shared.options.app_addr.ip()),
             destination_port: shared.options.app_addr.port(),
@@ -118,10 +164,14 @@ async fn handle(
     if let Ok(host) = HeaderValue::from_str(&authority) {
         parts.headers.insert(HOST, host);
     }
-    // Envoy's XFCC as Istio configures it (SANITIZE_SET): this sidecar's and the peer's IDs.
-    let xfcc = format!("By={};URI={}", shared.credentials.spiffe_id(), peer);
-    if let Ok(v) = HeaderValue::from_str(&xfcc) {
-        parts.headers.insert("x-forwarded-client-cert", v);
+    // Envoy's XFCC as Istio configures it (SANITIZE_SET): a client's own header is dropped,
+    // and an mTLS peer's gets this sidecar's and the peer's IDs.
+    parts.headers.remove("x-forwarded-client-cert");
+    if let Some(peer) = peer {
+        let xfcc = format!("By={};URI={}", shared.credentials.spiffe_id(), peer);
+        if let Ok(v) = HeaderValue::from_str(&xfcc) {
+            parts.headers.insert("x-forwarded-client-cert", v);
+        }
     }
     let app_req = Request::from_parts(parts, body.map_err(BoxError::from).boxed());
     match shared.app.request(app_req).await {
