@@ -3,17 +3,19 @@
 //! Lookup (`PushContext.destinationRule`): rules of the client's namespace first (any rule
 //! there that its own namespace sees), then rules the service's namespace exports to the
 //! client, then rules the root namespace exports; in each, an exact host beats the most
-//! specific wildcard. Rules of one namespace for one host are merged (`mergeDestinationRule`):
-//! subsets are concatenated (the first of a name wins) and the first top-level policy wins;
-//! a rule with a `workloadSelector` applies only to the workloads it selects, before the
-//! rule without one.
+//! specific wildcard. Rules of one namespace for one host are merged (`mergeDestinationRule`,
+//! rules with a `workloadSelector` first, then oldest first): a rule merges into each earlier
+//! one whose `exportTo` equals or is a subset of its own (as written; a selector rule counts
+//! as `.` and is never exported) unless both carry different selectors: subsets are
+//! concatenated (the first of a name wins) and the first top-level policy wins. A rule with a
+//! `workloadSelector` applies only to the workloads it selects, before the rule without one.
 //!
 //! Effective policy (`MergeSubsetTrafficPolicy`): the top-level policy, replaced for the port by
 //! its port-level settings (which do not inherit: unset fields fall back to defaults), then
 //! the subset's policy over it field by field (a subset's port-level settings replace the four
 //! port-level fields wholesale).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use mesh_model::networking::{DestinationRule, PortTrafficPolicy, Subset, TrafficPolicy};
 use mesh_model::registry::ExportTo;
@@ -35,6 +37,9 @@ pub struct ConsolidatedRule {
     pub subsets: Vec<Subset>,
     selector: Option<BTreeMap<String, String>>,
     export: ExportTo,
+    /// `exportTo` as written (`.` unresolved, empty when unset; `.` for a rule with a
+    /// selector): what the merge compares.
+    raw_export: BTreeSet<String>,
 }
 
 impl ConsolidatedRule {
@@ -59,7 +64,12 @@ struct HostRules {
 }
 
 impl HostRules {
-    fn merge(&mut self, dr: &DestinationRule, fqdn: String, export: ExportTo) {
+    /// Istio's `mergeDestinationRule`: the incoming rule is merged into every earlier rule
+    /// for the host whose `exportTo` equals its own or is a subset of it, unless both have
+    /// different selectors (subsets concatenated, first of a name wins; the first top-level
+    /// policy wins), and kept as a rule of its own unless the last such merge was with an
+    /// equal `exportTo` and the same (or no) selector.
+    fn merge(&mut self, dr: &DestinationRule, fqdn: String, export: ExportTo, raw_export: BTreeSet<String>) {
         let list = if host::is_wildcard(&fqdn) {
             match self.wildcard.iter().position(|(h, _)| *h == fqdn) {
                 Some(i) => &mut self.wildcard[i].1,
@@ -75,8 +85,26 @@ impl HostRules {
         let selector =
             dr.spec.workload_selector.as_ref().map(|s| s.match_labels.clone()).filter(|l| !l.is_empty());
         let id = format!("{}/{}", dr.metadata.namespace(), dr.metadata.name());
-        if let Some(existing) = list.iter_mut().find(|c| c.export == export && c.selector == selector) {
-            existing.from.push(id);
+        let mut append = true;
+        for existing in list.iter_mut() {
+            if raw_export == existing.raw_export {
+                append = false;
+            } else if !existing.raw_export.is_empty() && raw_export.is_superset(&existing.raw_export) {
+                append = true;
+            } else {
+                append = true;
+                continue;
+            }
+            let both_with = selector.is_some() && existing.selector.is_some();
+            let both_without = selector.is_none() && existing.selector.is_none();
+            if both_with && selector != existing.selector {
+                append = true;
+                continue;
+            }
+            if both_without || both_with {
+                append = false;
+            }
+            existing.from.push(id.clone());
             for s in &dr.spec.subsets {
                 if existing.subset(&s.name).is_none() {
                     existing.subsets.push(s.clone());
@@ -85,16 +113,18 @@ impl HostRules {
             if existing.traffic_policy.is_none() {
                 existing.traffic_policy.clone_from(&dr.spec.traffic_policy);
             }
-            return;
         }
-        list.push(ConsolidatedRule {
-            from: vec![id],
-            host: fqdn,
-            traffic_policy: dr.spec.traffic_policy.clone(),
-            subsets: dr.spec.subsets.clone(),
-            selector,
-            export,
-        });
+        if append {
+            list.push(ConsolidatedRule {
+                from: vec![id],
+                host: fqdn,
+                traffic_policy: dr.spec.traffic_policy.clone(),
+                subsets: dr.spec.subsets.clone(),
+                selector,
+                export,
+                raw_export,
+            });
+        }
     }
 
     fn finish(&mut self) {
@@ -136,24 +166,45 @@ impl DestinationRules {
         let mesh = snapshot.mesh_config();
         let root = mesh.root_namespace().to_string();
         let mut out = Self { root_namespace: root.clone(), ..Self::default() };
-        for r in snapshot.of_kind(Kind::DestinationRule) {
-            let Resource::DestinationRule(dr) = r else { continue };
+        // Istio's order: rules with a workload selector first, then by creation time.
+        let mut rules: Vec<&DestinationRule> = snapshot
+            .of_kind(Kind::DestinationRule)
+            .iter()
+            .filter_map(|r| match r {
+                Resource::DestinationRule(dr) => Some(dr),
+                _ => None,
+            })
+            .collect();
+        rules.sort_by_key(|dr| dr.spec.workload_selector.is_none());
+        for dr in rules {
             let ns = dr.metadata.namespace();
             let fqdn = host::resolve_short_name(&dr.spec.host, ns, snapshot.domain_suffix());
-            let export = export_to(&dr.spec.export_to, mesh.default_destination_rule_export_to(), ns);
+            // A rule with a workload selector is never exported.
+            let with_selector = dr.spec.workload_selector.is_some();
+            let raw_export: BTreeSet<String> = if with_selector {
+                BTreeSet::from([".".to_string()])
+            } else {
+                dr.spec.export_to.iter().cloned().collect()
+            };
+            let export = if with_selector {
+                ExportTo::Namespaces(BTreeSet::from([ns.to_string()]))
+            } else {
+                export_to(&dr.spec.export_to, mesh.default_destination_rule_export_to(), ns)
+            };
             let own_sees = export.is_visible_from(ns);
             if own_sees {
                 out.namespace_local.entry(ns.to_string()).or_default().merge(
                     dr,
                     fqdn.clone(),
                     export.clone(),
+                    raw_export.clone(),
                 );
             }
             let private_only = matches!(&export, ExportTo::Namespaces(s) if s.len() == 1 && s.contains(ns));
             if !private_only {
-                out.exported.entry(ns.to_string()).or_default().merge(dr, fqdn, export);
+                out.exported.entry(ns.to_string()).or_default().merge(dr, fqdn, export, raw_export);
             } else if ns == root {
-                out.root_local.merge(dr, fqdn, export);
+                out.root_local.merge(dr, fqdn, export, raw_export);
             }
         }
         for h in out.namespace_local.values_mut().chain(out.exported.values_mut()) {

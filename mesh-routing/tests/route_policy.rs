@@ -274,3 +274,141 @@ mod merge_fn {
         assert_eq!(merge_subset_policy(Some(&top), Some(&sub), Some(80)), None);
     }
 }
+
+/// A DestinationRule with two subsets and an exportTo list.
+fn dr_export(name: &str, ns: &str, host: &str, export: &str, subsets: [&str; 2]) -> String {
+    let export = if export.is_empty() { String::new() } else { format!("  exportTo: {export}\n") };
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  host: {host}
+{export}  subsets: [{{name: {}}}, {{name: {}}}]
+---
+",
+        subsets[0], subsets[1]
+    )
+}
+
+// istio push_context_test.go TestSetDestinationRuleWithExportTo: which namespace's rule a
+// proxy gets for a service, all 16 rows.
+#[test]
+fn destination_rule_with_export_to_matches_istio() {
+    let yaml = [
+        dr_export("rule1", "test1", "httpbin.org", r#"[".", "ns1"]"#, ["subset1", "subset2"]),
+        dr_export("rule2", "test2", "httpbin.org", "[test2, ns1, test1, newNS]", ["subset3", "subset4"]),
+        dr_export("rule3", "test3", "httpbin.org", r#"[test1, test2, "*"]"#, ["subset5", "subset6"]),
+        dr_export("rule4-local", "test4", "httpbin.org", "[test4]", ["subset15", "subset16"]),
+        dr_export("rule4", "istio-system", "httpbin.org", "", ["subset7", "subset8"]),
+        dr_export("rule1", "istio-system", "httpbin.org", r#"["."]"#, ["subset9", "subset10"]),
+        dr_export("rule2", "istio-system", "'*.org'", r#"["."]"#, ["subset11", "subset12"]),
+        dr_export("rule3", "istio-system", "'*.app.org'", r#"["."]"#, ["subset13", "subset14"]),
+        dr_export("rule5", "test5", "api.test.com", "[istio-system]", ["subset5-0", "subset5-1"]),
+        dr_export("rule6", "test6", "api.test.com", "[istio-system]", ["subset6-0", "subset6-1"]),
+    ]
+    .concat();
+    // Upstream's test builds the push context directly: rule3's exportTo mixes `*` with
+    // names, which the webhook would refuse, so the snapshot is built unvalidated.
+    let loaded = mesh_model::load_str(&yaml, &mesh_model::LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let snap = mesh_model::Snapshot::builder().build(loaded.resources.into_iter().map(|l| l.resource));
+    let drs = mesh_routing::traffic_policy::DestinationRules::compile(&snap);
+    let cases: &[(&str, &str, &str, Option<[&str; 2]>)] = &[
+        ("test1", "test1", "httpbin.org", Some(["subset1", "subset2"])),
+        ("test1", "test2", "httpbin.org", Some(["subset1", "subset2"])),
+        ("test2", "test1", "httpbin.org", Some(["subset3", "subset4"])),
+        ("newNS", "test2", "httpbin.org", Some(["subset3", "subset4"])),
+        ("test3", "test1", "httpbin.org", Some(["subset5", "subset6"])),
+        ("test5", "test4", "httpbin.org", Some(["subset7", "subset8"])),
+        ("ns1", "test1", "httpbin.org", Some(["subset1", "subset2"])),
+        ("ns1", "random", "httpbin.org", Some(["subset7", "subset8"])),
+        ("random", "random", "httpbin.org", Some(["subset7", "subset8"])),
+        ("test3", "random", "httpbin.org", Some(["subset5", "subset6"])),
+        ("istio-system", "random", "httpbin.org", Some(["subset9", "subset10"])),
+        ("istio-system", "istio-system", "httpbin.org", Some(["subset9", "subset10"])),
+        ("istio-system", "istio-system", "foo.app.org", Some(["subset13", "subset14"])),
+        // A rule in the service's namespace applies to a proxy in the root namespace.
+        ("istio-system", "test5", "api.test.com", Some(["subset5-0", "subset5-1"])),
+        ("istio-system", "test6", "api.test.com", Some(["subset6-0", "subset6-1"])),
+        // Neither the service's nor the proxy's namespace holds a rule: none applies.
+        ("istio-system", "test7", "api.test.com", None),
+    ];
+    for (proxy_ns, service_ns, host, want) in cases {
+        let got = drs
+            .lookup(proxy_ns, None, host, Some(service_ns))
+            .map(|r| r.subsets.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+        let want = want.map(|w| w.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(got, want, "proxy {proxy_ns}, service {service_ns}, host {host}");
+    }
+}
+
+fn unvalidated(yaml: &str) -> mesh_routing::traffic_policy::DestinationRules {
+    let loaded = mesh_model::load_str(yaml, &mesh_model::LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let snap = mesh_model::Snapshot::builder().build(loaded.resources.into_iter().map(|l| l.resource));
+    mesh_routing::traffic_policy::DestinationRules::compile(&snap)
+}
+
+fn dr_at(name: &str, created: &str, export: &str, selector: &str, subsets: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: {name}, namespace: test, creationTimestamp: '{created}'}}
+spec:
+  host: httpbin.org
+  exportTo: {export}
+{selector}  subsets: {subsets}
+---
+"
+    )
+}
+
+// istio push_context_test.go TestSetDestinationRuleWithWorkloadSelector: a namespace-wide
+// rule whose exportTo is a superset of a selector rule's (`.`) is merged into each selector
+// rule (their subsets gain its subsets) and kept as a rule of its own; rules with the same
+// selector merge; a selector rule is never exported.
+#[test]
+fn destination_rule_workload_selector_merge_matches_istio() {
+    let app = |a: &str| format!("  workloadSelector: {{matchLabels: {{app: {a}}}}}\n");
+    let yaml = [
+        dr_at("nsRule1", "2026-01-01T00:00:01Z", r#"[test2, "."]"#, &app("app1"), "[{name: a1}]"),
+        dr_at("nsRule2", "2026-01-01T00:00:02Z", r#"[test2, "."]"#, &app("app2"), "[{name: a2}]"),
+        dr_at("nsRule3", "2026-01-01T00:00:02Z", r#"[test2, "."]"#, &app("app2"), "[{name: a3}]"),
+        dr_at("nsRule4", "2026-01-01T00:00:00Z", r#"[".", test2]"#, "", "[{name: ns}]"),
+    ]
+    .concat();
+    let drs = unvalidated(&yaml);
+    let labels = |a: &str| std::collections::BTreeMap::from([("app".to_string(), a.to_string())]);
+    let from = |proxy_ns: &str, l: Option<&std::collections::BTreeMap<String, String>>| {
+        let r = drs.lookup(proxy_ns, l, "httpbin.org", Some("test")).expect("a rule applies");
+        (r.from.clone(), r.subsets.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    assert_eq!(from("test", Some(&labels("app1"))), (s(&["test/nsRule1", "test/nsRule4"]), s(&["a1", "ns"])));
+    assert_eq!(
+        from("test", Some(&labels("app2"))),
+        (s(&["test/nsRule2", "test/nsRule3", "test/nsRule4"]), s(&["a2", "a3", "ns"]))
+    );
+    assert_eq!(from("test", Some(&labels("other"))), (s(&["test/nsRule4"]), s(&["ns"])));
+    // "workload specific DR should not be exported"
+    assert_eq!(from("test2", Some(&labels("app1"))), (s(&["test/nsRule4"]), s(&["ns"])));
+}
+
+// istio push_context_test.go TestSetDestinationRuleMerging: rules with equal exportTo merge
+// (subsets concatenated); one exported elsewhere stays apart.
+#[test]
+fn destination_rule_merging_matches_istio() {
+    let yaml = [
+        dr_at("rule1", "2026-01-01T00:00:01Z", "[]", "", "[{name: subset1}, {name: subset2}]"),
+        dr_at("rule2", "2026-01-01T00:00:02Z", "[]", "", "[{name: subset3}, {name: subset4}]"),
+        dr_at("rule3", "2026-01-01T00:00:03Z", "[istio-system]", "", "[{name: subset5}, {name: subset6}]"),
+    ]
+    .concat();
+    let drs = unvalidated(&yaml);
+    let local = drs.lookup("test", None, "httpbin.org", Some("test")).expect("local rule");
+    assert_eq!(local.from, ["test/rule1", "test/rule2"]);
+    assert_eq!(local.subsets.len(), 4);
+    let exported = drs.lookup("other", None, "httpbin.org", Some("test")).expect("exported rule");
+    assert_eq!(exported.from, ["test/rule1", "test/rule2"]);
+}
