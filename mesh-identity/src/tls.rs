@@ -11,10 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
 use rustls::time_provider::TimeProvider;
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, OtherError, SignatureScheme};
 
@@ -62,6 +65,65 @@ impl LiveBundles {
     /// The verifier of the current bundles.
     pub fn current(&self) -> Arc<Verifier> {
         self.verifier.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// This workload's own SVID for the configs built with [`client_config_live`] and
+/// [`server_config_live`], replaceable while connections are made: each handshake presents
+/// the SVID current when it runs, so a renewed certificate takes effect without rebuilding
+/// a config (open connections keep theirs).
+#[derive(Debug)]
+pub struct LiveSvid {
+    current: RwLock<Arc<CertifiedKey>>,
+    generation: AtomicU64,
+}
+
+fn certified(svid: OwnSvid<'_>) -> Result<Arc<CertifiedKey>, rustls::Error> {
+    let (certs, key) = own(svid);
+    Ok(Arc::new(CertifiedKey::from_der(certs, key, &provider())?))
+}
+
+// === impl LiveSvid ===
+
+impl LiveSvid {
+    /// Starts with `svid` (generation 0); fails when the key does not load or is not the
+    /// leaf's.
+    pub fn new(svid: OwnSvid<'_>) -> Result<Self, rustls::Error> {
+        Ok(LiveSvid { current: RwLock::new(certified(svid)?), generation: AtomicU64::new(0) })
+    }
+
+    /// Replaces the SVID; later handshakes present the new one. On error the old one stays.
+    pub fn update(&self, svid: OwnSvid<'_>) -> Result<(), rustls::Error> {
+        let next = certified(svid)?;
+        // A poisoned lock only means a panic elsewhere; the value is still whole.
+        *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = next;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// How many times the SVID was replaced.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    fn current(&self) -> Arc<CertifiedKey> {
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+impl ResolvesServerCert for LiveSvid {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+}
+
+impl ResolvesClientCert for LiveSvid {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
     }
 }
 
@@ -279,6 +341,45 @@ pub fn server_config(
         .with_protocol_versions(&[&rustls::version::TLS13])?
         .with_client_cert_verifier(Arc::new(verifier))
         .with_single_cert(certs, key)?;
+    config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    Ok(config)
+}
+
+/// [`client_config`] presenting a [`LiveSvid`]: renewing it changes what later handshakes
+/// present.
+pub fn client_config_live(
+    bundles: Arc<LiveBundles>,
+    matcher: IdMatcher,
+    svid: Arc<LiveSvid>,
+    time: Arc<dyn TimeProvider>,
+) -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = provider();
+    let verifier = SpiffeServerVerifier::new(bundles, matcher, &provider);
+    let mut config = rustls::ClientConfig::builder_with_details(provider, time)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_client_cert_resolver(svid);
+    config.resumption = rustls::client::Resumption::disabled();
+    config.enable_early_data = false;
+    Ok(config)
+}
+
+/// [`server_config`] presenting a [`LiveSvid`]: renewing it changes what later handshakes
+/// present.
+pub fn server_config_live(
+    bundles: Arc<LiveBundles>,
+    matcher: IdMatcher,
+    svid: Arc<LiveSvid>,
+    time: Arc<dyn TimeProvider>,
+) -> Result<rustls::ServerConfig, rustls::Error> {
+    let provider = provider();
+    let verifier = SpiffeClientVerifier::new(bundles, matcher, &provider);
+    let mut config = rustls::ServerConfig::builder_with_details(provider, time)
+        .with_protocol_versions(&[&rustls::version::TLS13])?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_cert_resolver(svid);
     config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
     config.send_tls13_tickets = 0;
     Ok(config)

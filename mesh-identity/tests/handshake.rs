@@ -358,3 +358,44 @@ fn helpers_do_not_resume_across_a_bundle_change() {
         other => panic!("expected a fresh verification to fail, got {other:?}"),
     }
 }
+
+// Istio's secret manager renews a workload's SVID in place: with a LiveSvid, the handshakes
+// after an update present the new certificate on both sides, without rebuilding a config.
+#[test]
+fn live_svid_presents_the_renewed_certificate() {
+    use mesh_identity::tls::{LiveSvid, client_config_live, server_config_live};
+    let mut w = world();
+    let (cc1, ck1) = issue(&mut w, WEB);
+    let (sc1, sk1) = issue(&mut w, DB);
+    let client_svid = Arc::new(LiveSvid::new(OwnSvid { chain: &cc1, key: &ck1 }).unwrap());
+    let server_svid = Arc::new(LiveSvid::new(OwnSvid { chain: &sc1, key: &sk1 }).unwrap());
+    let client = Arc::new(
+        client_config_live(w.bundles.clone(), IdMatcher::Exact(id(DB)), client_svid.clone(), Arc::new(Fixed))
+            .unwrap(),
+    );
+    let server = Arc::new(
+        server_config_live(
+            w.bundles.clone(),
+            IdMatcher::Exact(id(WEB)),
+            server_svid.clone(),
+            Arc::new(Fixed),
+        )
+        .unwrap(),
+    );
+    let (c, s) = handshake(client.clone(), server.clone()).unwrap();
+    assert_eq!(s.peer_certificates().unwrap()[0].as_ref(), cc1[0].as_slice());
+    assert_eq!(c.peer_certificates().unwrap()[0].as_ref(), sc1[0].as_slice());
+
+    let (cc2, ck2) = issue(&mut w, WEB);
+    let (sc2, sk2) = issue(&mut w, DB);
+    client_svid.update(OwnSvid { chain: &cc2, key: &ck2 }).unwrap();
+    server_svid.update(OwnSvid { chain: &sc2, key: &sk2 }).unwrap();
+    assert_eq!((client_svid.generation(), server_svid.generation()), (1, 1));
+    let (c, s) = handshake(client, server).unwrap();
+    assert_eq!(s.peer_certificates().unwrap()[0].as_ref(), cc2[0].as_slice());
+    assert_eq!(c.peer_certificates().unwrap()[0].as_ref(), sc2[0].as_slice());
+
+    // A key that is not the leaf's is refused and the current SVID stays.
+    assert!(client_svid.update(OwnSvid { chain: &cc1, key: &ck2 }).is_err());
+    assert_eq!(client_svid.generation(), 1);
+}
