@@ -371,6 +371,21 @@ pub async fn request_svid(
     key_type: KeyType,
     ttl: Option<Duration>,
 ) -> Result<Credentials, CaClientError> {
+    let (chain, key) = request_chain(addr, bundles, server_id, auth, id, key_type, ttl).await?;
+    Credentials::new(chain, key, bundles).map_err(|e| CaClientError::BadAnswer(e.to_string()))
+}
+
+/// [`request_svid`], returning the DER chain (leaf first) and the new key, for a caller that
+/// renews credentials it holds ([`Credentials::renew`]).
+pub async fn request_chain(
+    addr: SocketAddr,
+    bundles: &BundleSet,
+    server_id: &SpiffeId,
+    auth: ClientAuth<'_>,
+    id: &SpiffeId,
+    key_type: KeyType,
+    ttl: Option<Duration>,
+) -> Result<(Vec<Vec<u8>>, KeyPair), CaClientError> {
     let key = KeyPair::generate(key_type, &mut OsEntropy).map_err(|e| CaClientError::Csr(e.to_string()))?;
     let body =
         serde_json::to_vec(&SignRequest { csr: make_csr(id, &key)?, ttl_seconds: ttl.map(|t| t.as_secs()) })
@@ -429,7 +444,7 @@ pub async fn request_svid(
                 .map_err(|e| CaClientError::BadAnswer(e.to_string()))?,
         );
     }
-    Credentials::new(chain, key, bundles).map_err(|e| CaClientError::BadAnswer(e.to_string()))
+    Ok((chain, key))
 }
 
 /// The SPIFFE ID the CA server presents by default: `spiffe://<td>/ns/istio-system/sa/istiod`.

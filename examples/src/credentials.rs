@@ -1,13 +1,14 @@
 //! What both programs share: a workload's credentials (its SVID, key and trust bundles) turned
 //! into rustls configs, the operating system's randomness, and HTTP body helpers.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use mesh_identity::tls::{LiveBundles, OwnSvid, client_config, server_config};
+use mesh_identity::tls::{LiveBundles, LiveSvid, OwnSvid, client_config_live, server_config_live};
 use mesh_identity::{BundleSet, Entropy, IdMatcher, KeyPair, SpiffeId, SvidError, X509Svid};
 use rustls::time_provider::DefaultTimeProvider;
 
@@ -74,31 +75,84 @@ impl Draws {
     }
 }
 
-/// A workload's X.509-SVID with its key, and the bundles it trusts peers by.
+/// Why credentials could not be made or renewed.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    /// The chain is not an X.509-SVID, or the key is not its leaf's.
+    #[error(transparent)]
+    Svid(#[from] SvidError),
+    /// rustls cannot use the key.
+    #[error("the key cannot be used for TLS: {0}")]
+    Tls(#[from] rustls::Error),
+    /// A renewed SVID names another workload.
+    #[error("the renewed SVID is for {got}, not {want}")]
+    OtherId {
+        /// The workload's ID.
+        want: SpiffeId,
+        /// The ID the new SVID carries.
+        got: SpiffeId,
+    },
+}
+
+/// A workload's X.509-SVID with its key, and the bundles it trusts peers by. The SVID can be
+/// renewed while connections are made ([`Credentials::renew`]): clones share it, and the TLS
+/// configs built from them present the current one at each handshake.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    svid: X509Svid,
-    key: Arc<KeyPair>,
+    id: SpiffeId,
+    current: Arc<RwLock<X509Svid>>,
+    live: Arc<LiveSvid>,
     bundles: Arc<LiveBundles>,
 }
 
 impl Credentials {
     /// Credentials from a DER chain (leaf first), its key and the trusted bundles. Fails when
     /// the chain is not an X.509-SVID or the key is not the leaf's.
-    pub fn new(chain: Vec<Vec<u8>>, key: KeyPair, bundles: &BundleSet) -> Result<Self, SvidError> {
+    pub fn new(chain: Vec<Vec<u8>>, key: KeyPair, bundles: &BundleSet) -> Result<Self, CredentialsError> {
         let svid = X509Svid::from_der_chain(chain)?;
         svid.check_key(&key)?;
-        Ok(Credentials { svid, key: Arc::new(key), bundles: Arc::new(LiveBundles::new(bundles)) })
+        let live = LiveSvid::new(OwnSvid { chain: svid.chain(), key: &key })?;
+        Ok(Credentials {
+            id: svid.spiffe_id().clone(),
+            current: Arc::new(RwLock::new(svid)),
+            live: Arc::new(live),
+            bundles: Arc::new(LiveBundles::new(bundles)),
+        })
+    }
+
+    /// Replaces the SVID with a renewed one for the same SPIFFE ID; the next handshakes
+    /// present it. On error the current SVID stays.
+    pub fn renew(&self, chain: Vec<Vec<u8>>, key: &KeyPair) -> Result<(), CredentialsError> {
+        let svid = X509Svid::from_der_chain(chain)?;
+        svid.check_key(key)?;
+        if svid.spiffe_id() != &self.id {
+            return Err(CredentialsError::OtherId { want: self.id.clone(), got: svid.spiffe_id().clone() });
+        }
+        self.live.update(OwnSvid { chain: svid.chain(), key })?;
+        *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = svid;
+        Ok(())
+    }
+
+    /// How many times the SVID was renewed.
+    pub fn generation(&self) -> u64 {
+        self.live.generation()
     }
 
     /// This workload's SPIFFE ID.
     pub fn spiffe_id(&self) -> &SpiffeId {
-        self.svid.spiffe_id()
+        &self.id
     }
 
-    /// The DER chain, leaf first.
-    pub fn chain(&self) -> &[Vec<u8>] {
-        self.svid.chain()
+    /// The current DER chain, leaf first.
+    pub fn chain(&self) -> Vec<Vec<u8>> {
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).chain().to_vec()
+    }
+
+    /// The current leaf's validity, `(notBefore, notAfter)`.
+    pub fn validity(&self) -> (SystemTime, SystemTime) {
+        let svid = self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (svid.leaf().not_before, svid.leaf().not_after)
     }
 
     /// The bundles peers are verified against (replaceable while running).
@@ -106,30 +160,36 @@ impl Credentials {
         &self.bundles
     }
 
-    fn own(&self) -> OwnSvid<'_> {
-        OwnSvid { chain: self.svid.chain(), key: &self.key }
-    }
-
-    /// A TLS 1.3 client config presenting this SVID and accepting servers `matcher` accepts,
-    /// offering `alpn`.
+    /// A TLS 1.3 client config presenting the current SVID at each handshake and accepting
+    /// servers `matcher` accepts, offering `alpn`.
     pub fn client_config(
         &self,
         matcher: IdMatcher,
         alpn: &[&[u8]],
     ) -> Result<rustls::ClientConfig, rustls::Error> {
-        let mut c = client_config(self.bundles.clone(), matcher, self.own(), Arc::new(DefaultTimeProvider))?;
+        let mut c = client_config_live(
+            self.bundles.clone(),
+            matcher,
+            self.live.clone(),
+            Arc::new(DefaultTimeProvider),
+        )?;
         c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(c)
     }
 
-    /// A TLS 1.3 server config presenting this SVID and requiring a client SVID `matcher`
-    /// accepts, offering `alpn`.
+    /// A TLS 1.3 server config presenting the current SVID at each handshake and requiring a
+    /// client SVID `matcher` accepts, offering `alpn`.
     pub fn server_config(
         &self,
         matcher: IdMatcher,
         alpn: &[&[u8]],
     ) -> Result<rustls::ServerConfig, rustls::Error> {
-        let mut c = server_config(self.bundles.clone(), matcher, self.own(), Arc::new(DefaultTimeProvider))?;
+        let mut c = server_config_live(
+            self.bundles.clone(),
+            matcher,
+            self.live.clone(),
+            Arc::new(DefaultTimeProvider),
+        )?;
         c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
         Ok(c)
     }

@@ -44,7 +44,7 @@ async fn token_bootstrap_then_svid_renewal_then_refusals() {
         .await
         .unwrap();
         assert_eq!(first.spiffe_id(), &productpage);
-        let verified = Verifier::new(&bundles).verify(first.chain(), std::time::SystemTime::now()).unwrap();
+        let verified = Verifier::new(&bundles).verify(&first.chain(), std::time::SystemTime::now()).unwrap();
         assert_eq!(verified.spiffe_id, productpage);
         assert_eq!(
             verified.not_after.duration_since(verified.not_before).unwrap(),

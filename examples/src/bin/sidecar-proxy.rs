@@ -9,7 +9,9 @@ use std::time::Duration;
 use clap::Parser;
 use examples::ca_server::{ClientAuth, default_server_id, request_svid};
 use examples::credentials::{Credentials, os_seed};
+use examples::sidecar_proxy::renewal::Renewal;
 use examples::sidecar_proxy::{ProxyOptions, SidecarProxy, WorkloadInfo};
+use mesh_identity::rotation::RotationPolicy;
 use mesh_identity::{BundleSet, KeyPair, KeyType, SpiffeId, TrustDomain, X509Bundle};
 
 /// A mesh sidecar: routes the app's outbound calls by VirtualService over mTLS, and
@@ -112,6 +114,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         config_dir: args.config_dir,
         reload_interval: Duration::from_millis(args.reload_ms.max(10)),
         seed: os_seed(),
+        // With a CA server, renew the SVID from it as Istio's agent does.
+        renewal: args.ca_addr.map(|ca_addr| Renewal {
+            ca_addr,
+            ca_id: default_server_id(&td),
+            bundles: bundles.clone(),
+            ttl: None,
+            policy: RotationPolicy::default(),
+            retry: Duration::from_secs(5),
+        }),
     };
     let proxy = SidecarProxy::start(options, credentials).await?;
     eprintln!(

@@ -43,6 +43,8 @@ pub struct ProxyOptions {
     pub reload_interval: Duration,
     /// The seed of the route and load-balancing draws (a fixed one makes tests reproducible).
     pub seed: u64,
+    /// Where to renew the SVID before it expires; `None` keeps the one given at start.
+    pub renewal: Option<super::renewal::Renewal>,
 }
 
 /// Why a configuration could not be read or compiled; the proxy then keeps the one it has.

@@ -9,6 +9,8 @@
 //!   against the trust bundle ([`mesh_identity::tls`]), AuthorizationPolicies decide each
 //!   request ([`mesh_policy::authz::Authorizer`], `403 RBAC: access denied` as Envoy answers),
 //!   and allowed requests go to the local app over HTTP/1.1.
+//! - **Identity** ([`renewal`]): with a CA server configured, the SVID is renewed before it
+//!   expires and replaced in place for the next handshakes.
 //! - **Config** ([`config`], [`reload`]): a directory of Istio and Kubernetes YAML, compiled
 //!   into a router and an authorizer; checked on an interval, and on change the new compiled
 //!   configuration replaces the old one atomically. Requests in flight keep the one they
@@ -28,6 +30,7 @@ pub mod headers;
 pub mod inbound;
 pub mod outbound;
 pub mod reload;
+pub mod renewal;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -138,11 +141,14 @@ impl SidecarProxy {
             config: RwLock::new(Arc::new(compiled)),
             options,
         });
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(outbound::serve(outbound, shared.clone())),
             tokio::spawn(inbound::serve(inbound, Arc::new(inbound_tls), shared.clone())),
             tokio::spawn(reload::watch(shared.clone(), files)),
         ];
+        if let Some(r) = shared.options.renewal.clone() {
+            tasks.push(tokio::spawn(renewal::run(shared.clone(), r)));
+        }
         Ok(RunningProxy { outbound_addr, inbound_addr, shared, tasks })
     }
 }
@@ -176,6 +182,12 @@ impl RunningProxy {
     /// The configuration in force.
     pub fn config(&self) -> Arc<Compiled> {
         self.shared.current()
+    }
+
+    /// The SVID the proxy presents now (DER chain, leaf first), and how many times it was
+    /// renewed.
+    pub fn svid(&self) -> (Vec<Vec<u8>>, u64) {
+        (self.shared.credentials.chain(), self.shared.credentials.generation())
     }
 }
 

@@ -142,6 +142,7 @@ async fn start_proxy(
         config_dir: dir.path().to_path_buf(),
         reload_interval: Duration::from_millis(50),
         seed: 7,
+        renewal: None,
     };
     SidecarProxy::start(options, creds).await.unwrap()
 }
