@@ -19,7 +19,7 @@ use super::prometheus::{is_prometheus_annotation, prometheus_merge, prometheus_p
 use super::smp::merge_into;
 use super::template::{
     INIT_CONTAINER, PROXY_CONTAINER, STATUS_ANNOTATION, TemplateInput, VALIDATION_CONTAINER, parse_go_bool,
-    render, select, string_map,
+    render, select, string_map, validate_annotations,
 };
 use super::{InjectError, InjectValues, proxy_config};
 use crate::capture::annotations::STATUS_PORT;
@@ -122,6 +122,7 @@ pub fn inject_pod_of(pod: &Value, deploy: &DeployMeta, values: &InjectValues) ->
         pod
     };
     let annotations = string_map(pod["metadata"].get("annotations"));
+    validate_annotations(&annotations, values)?;
     let pc = proxy_config::effective(values, &annotations)?;
     let mesh_status_port = proxy_config::status_port(&pc);
     let stripped = strip(pod, mesh_status_port)?;

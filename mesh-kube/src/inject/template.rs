@@ -13,6 +13,7 @@ use super::deploy_meta::DeployMeta;
 use super::quantity::{canonical, is_quantity};
 use super::{InjectError, InjectValues, proxy_config};
 use crate::capture::CaptureError;
+use crate::capture::annotations::pod_capture;
 
 /// `sidecar.istio.io/status`: what injection added, so that it can be undone.
 pub const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
@@ -693,6 +694,34 @@ impl<'a> Common<'a> {
             Value::Array(self.values.image_pull_secrets.iter().map(|s| json!({"name": s})).collect())
         })
     }
+}
+
+/// Istio's `validateAnnotations`, run before any template: the traffic-capture annotations
+/// and interception mode, the readiness settings (whole numbers), the resource quantities
+/// and `prometheus.istio.io/merge-metrics` (a boolean). The first invalid one is the error.
+pub fn validate_annotations(
+    annotations: &BTreeMap<String, String>,
+    values: &InjectValues,
+) -> Result<(), InjectError> {
+    pod_capture(annotations, &values.capture).map_err(|e| capture_error(e, annotations))?;
+    for key in [
+        "readiness.status.sidecar.istio.io/initialDelaySeconds",
+        "readiness.status.sidecar.istio.io/periodSeconds",
+        "readiness.status.sidecar.istio.io/failureThreshold",
+    ] {
+        int_setting(annotations, key, 0)?;
+    }
+    resources(annotations, values)?;
+    if let Some(v) = annotations.get("prometheus.istio.io/merge-metrics")
+        && parse_go_bool(v).is_none()
+    {
+        return Err(InjectError::InvalidAnnotation {
+            annotation: "prometheus.istio.io/merge-metrics".into(),
+            value: v.clone(),
+            reason: "it is not a boolean".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Renders one template for a pod: the partial pod that is overlaid on it.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{
     Common, INIT_CONTAINER, PROXY_CONTAINER, Template, VALIDATION_CONTAINER, append_multus_network,
     canonical_name, canonical_revision, capture_error, int_setting, interception_mode, native_sidecar,
-    parse_go_bool, resources,
+    resources,
 };
 use crate::capture::annotations::{STATUS_PORT, exclude_inbound_port, pod_capture};
 use crate::inject::{InjectError, proxy_config};
@@ -28,22 +28,6 @@ pub(super) fn render(c: &Common<'_>) -> Result<Value, InjectError> {
     let native = native_sidecar(annotations, values);
     let resources = resources(annotations, values)?;
     let status_port = ann(STATUS_PORT, &values.capture.status_port);
-    for key in [
-        "readiness.status.sidecar.istio.io/initialDelaySeconds",
-        "readiness.status.sidecar.istio.io/periodSeconds",
-        "readiness.status.sidecar.istio.io/failureThreshold",
-    ] {
-        int_setting(annotations, key, 0)?;
-    }
-    if let Some(v) = annotations.get("prometheus.istio.io/merge-metrics")
-        && parse_go_bool(v).is_none()
-    {
-        return Err(InjectError::InvalidAnnotation {
-            annotation: "prometheus.istio.io/merge-metrics".into(),
-            value: v.clone(),
-            reason: "it is not a boolean".into(),
-        });
-    }
 
     // metadata
     let mut out_labels = Map::new();

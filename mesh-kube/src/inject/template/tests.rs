@@ -188,3 +188,18 @@ fn template_helpers_match_istio() {
     assert_eq!(image_url("hub", "proxyv2", "1.2-distroless", "debug"), "hub/proxyv2:1.2-debug");
     assert_eq!(image_url("hub", "proxyv2", "1.2-distroless", "default"), "hub/proxyv2:1.2");
 }
+
+// istio inject.go RunTemplate validates the annotations before any template runs, so a bad
+// value fails a gateway pod too.
+#[test]
+fn annotations_are_validated_whatever_the_template() {
+    for (k, v) in [
+        ("traffic.sidecar.istio.io/includeInboundPorts", "http"),
+        ("readiness.status.sidecar.istio.io/periodSeconds", "-1"),
+        ("sidecar.istio.io/proxyCPU", "lots"),
+        ("prometheus.istio.io/merge-metrics", "maybe"),
+    ] {
+        let p = pod(json!({"inject.istio.io/templates": "gateway", k: v}));
+        assert!(inject_pod(&p, &InjectValues::default()).is_err(), "{k}: {v}");
+    }
+}
