@@ -172,17 +172,14 @@ fn old(v: &mut InjectValues) {
     v.native_sidecar = false;
 }
 
-/// Golden cases this implementation does not run, with the reason: each needs something
-/// meshkit does not model (user-written or alternative injection templates, the OpenShift
-/// platform, the OpenTelemetry provider's resource attributes), or upstream itself skips
-/// the webhook comparison.
+/// Golden cases this implementation does not run, with the reason: each needs a template
+/// written by the user in Go's text/template (meshkit renders Istio's built-in templates in
+/// Rust), or upstream itself skips the webhook comparison.
 const NOT_RUN: &[(&str, &str)] = &[
     ("hello-template-in-values.yaml.injected", "a custom template from an IstioOperator file"),
     ("custom-template.yaml.injected", "a custom template from an IstioOperator file"),
     ("sidecar-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
     ("gateway-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
-    ("grpc-agent.yaml.injected", "the grpc-agent template (proxyless gRPC)"),
-    ("grpc-simple.yaml.injected", "the grpc-simple template (proxyless gRPC)"),
     ("hello-service.yaml.injected", "no pod (upstream skips the webhook test)"),
     ("cronjob.yaml.injected", "kube-inject output, not a pod (upstream skips the webhook test)"),
     ("cronjob-old-version.yaml.injected", "kube-inject output, not a pod (upstream skips the webhook test)"),
@@ -542,15 +539,12 @@ fn kube_inject_matches_istio_goldens() {
     assert!(failures.is_empty(), "{} golden cases differ:\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Golden files the kube-inject comparison does not run (user-written and proxyless gRPC
-/// templates).
+/// Golden files the kube-inject comparison does not run (user-written templates).
 const KUBE_INJECT_NOT_RUN: &[(&str, &str)] = &[
     ("hello-template-in-values.yaml.injected", "a custom template from an IstioOperator file"),
     ("custom-template.yaml.injected", "a custom template from an IstioOperator file"),
     ("sidecar-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
     ("gateway-spire.yaml.injected", "the SPIRE template from an IstioOperator file"),
-    ("grpc-agent.yaml.injected", "the grpc-agent template (proxyless gRPC)"),
-    ("grpc-simple.yaml.injected", "the grpc-simple template (proxyless gRPC)"),
 ];
 
 /// Upstream's table plus every other input file with the defaults, as `TestInjection`

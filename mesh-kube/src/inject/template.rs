@@ -125,6 +125,40 @@ fn int_setting(annotations: &BTreeMap<String, String>, key: &str, default: i64) 
     }
 }
 
+/// The proxy's readiness probe on `port`: the readiness settings from the pod's annotations
+/// when the template reads them (`readiness.status.sidecar.istio.io/*`), else the injector's.
+fn readiness_probe(
+    port: u16,
+    annotations: Option<&BTreeMap<String, String>>,
+    values: &InjectValues,
+) -> Result<Value, InjectError> {
+    let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": port}});
+    for (field, key, default) in [
+        (
+            "initialDelaySeconds",
+            "readiness.status.sidecar.istio.io/initialDelaySeconds",
+            values.readiness_initial_delay_seconds,
+        ),
+        ("periodSeconds", "readiness.status.sidecar.istio.io/periodSeconds", values.readiness_period_seconds),
+        ("timeoutSeconds", "", 3),
+        (
+            "failureThreshold",
+            "readiness.status.sidecar.istio.io/failureThreshold",
+            values.readiness_failure_threshold,
+        ),
+    ] {
+        let v = match annotations {
+            Some(a) if !key.is_empty() => int_setting(a, key, default)?,
+            _ => default,
+        };
+        // Kubernetes leaves zero-valued probe fields out.
+        if v != 0 {
+            readiness[field] = json!(v);
+        }
+    }
+    Ok(readiness)
+}
+
 fn field_env(name: &str, path: &str) -> Value {
     json!({"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}})
 }
@@ -324,6 +358,12 @@ pub enum Template {
     Sidecar,
     /// `gateway`: the pod is a gateway; the proxy is its container, without capture.
     Gateway,
+    /// `grpc-agent`: proxyless gRPC; the agent without Envoy serves xDS and certificates
+    /// to the app containers.
+    GrpcAgent,
+    /// `grpc-simple`: proxyless gRPC; an init container writes an xDS bootstrap that points
+    /// the app at istiod, and no proxy runs.
+    GrpcSimple,
 }
 
 impl Template {
@@ -332,6 +372,8 @@ impl Template {
         match name {
             "sidecar" => Some(Self::Sidecar),
             "gateway" => Some(Self::Gateway),
+            "grpc-agent" => Some(Self::GrpcAgent),
+            "grpc-simple" => Some(Self::GrpcSimple),
             _ => None,
         }
     }
@@ -349,7 +391,7 @@ pub fn select(annotations: &BTreeMap<String, String>) -> Result<Vec<Template>, I
         .map(|n| {
             Template::from_name(n).ok_or_else(|| InjectError::UnknownTemplate {
                 name: n.to_string(),
-                known: "sidecar, gateway".into(),
+                known: "sidecar, gateway, grpc-agent, grpc-simple".into(),
             })
         })
         .collect()
@@ -481,17 +523,38 @@ impl<'a> Common<'a> {
         args
     }
 
-    /// The proxy's environment, as the sidecar or gateway template lists it.
-    pub(crate) fn proxy_env(&self, template: Template, mode: &str) -> Vec<Value> {
-        let (values, deploy) = (self.values, self.deploy);
-        let gateway = template == Template::Gateway;
-        let ca_addr = if !values.ca_address.is_empty() {
+    /// `CA_ADDR`: the configured CA, else the revision's istiod.
+    pub(crate) fn ca_addr(&self) -> String {
+        let values = self.values;
+        if !values.ca_address.is_empty() {
             values.ca_address.clone()
         } else if values.revision.is_empty() {
             format!("istiod.{}.svc:15012", values.istio_namespace)
         } else {
             format!("istiod-{}.{}.svc:15012", values.revision, values.istio_namespace)
-        };
+        }
+    }
+
+    /// `ISTIO_META_MESH_ID` (the mesh ID, else the trust domain) and `TRUST_DOMAIN`.
+    pub(crate) fn mesh_env(&self) -> Vec<Value> {
+        let values = self.values;
+        let mut env = Vec::new();
+        if !values.mesh_id.is_empty() {
+            env.push(value_env("ISTIO_META_MESH_ID", values.mesh_id.clone()));
+        } else if !values.trust_domain.is_empty() {
+            env.push(value_env("ISTIO_META_MESH_ID", values.trust_domain.clone()));
+        }
+        if !values.trust_domain.is_empty() {
+            env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
+        }
+        env
+    }
+
+    /// The proxy's environment, as the sidecar or gateway template lists it.
+    pub(crate) fn proxy_env(&self, template: Template, mode: &str) -> Vec<Value> {
+        let (values, deploy) = (self.values, self.deploy);
+        let gateway = template == Template::Gateway;
+        let ca_addr = self.ca_addr();
         let mut env = Vec::new();
         if !gateway && values.inbound_traffic_policy_mode == "localhost" {
             env.push(value_env("REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true"));
@@ -549,14 +612,7 @@ impl<'a> Common<'a> {
                 "/etc/istio/custom-bootstrap/custom_bootstrap.json",
             ));
         }
-        if !values.mesh_id.is_empty() {
-            env.push(value_env("ISTIO_META_MESH_ID", values.mesh_id.clone()));
-        } else if !values.trust_domain.is_empty() {
-            env.push(value_env("ISTIO_META_MESH_ID", values.trust_domain.clone()));
-        }
-        if !values.trust_domain.is_empty() {
-            env.push(value_env("TRUST_DOMAIN", values.trust_domain.clone()));
-        }
+        env.extend(self.mesh_env());
         if !gateway && let Some(attrs) = self.otel_resource_attributes() {
             env.push(value_env("OTEL_RESOURCE_ATTRIBUTES", attrs));
         }
@@ -674,18 +730,19 @@ impl<'a> Common<'a> {
             );
         }
         if values.mount_mtls_certs {
-            let sa = self.pod["spec"]["serviceAccountName"]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .unwrap_or("default");
-            volumes.push(
-                json!({"name": "istio-certs", "secret": {"optional": true, "secretName": format!("istio.{sa}")}}),
-            );
+            volumes.push(self.mtls_certs_volume());
         }
         if sidecar {
             volumes.extend(user_entries(&self.annotations, "sidecar.istio.io/userVolume")?);
         }
         Ok(volumes)
+    }
+
+    /// `istio-certs`: the service account's legacy certificate secret (`mountMtlsCerts`).
+    pub(crate) fn mtls_certs_volume(&self) -> Value {
+        let sa =
+            self.pod["spec"]["serviceAccountName"].as_str().filter(|s| !s.is_empty()).unwrap_or("default");
+        json!({"name": "istio-certs", "secret": {"optional": true, "secretName": format!("istio.{sa}")}})
     }
 
     /// `global.imagePullSecrets` as the pod's `imagePullSecrets`.
@@ -730,6 +787,8 @@ pub fn render(template: Template, input: TemplateInput<'_>) -> Result<Value, Inj
     match template {
         Template::Sidecar => sidecar::render(&common),
         Template::Gateway => gateway::render(&common),
+        Template::GrpcAgent => grpc::render_agent(&common),
+        Template::GrpcSimple => grpc::render_simple(&common),
     }
 }
 
@@ -743,6 +802,7 @@ pub(crate) fn parse_go_bool(v: &str) -> Option<bool> {
 }
 
 mod gateway;
+mod grpc;
 mod sidecar;
 
 #[cfg(test)]

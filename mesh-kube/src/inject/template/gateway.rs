@@ -28,19 +28,7 @@ pub(super) fn render(c: &Common<'_>) -> Result<Value, InjectError> {
     if let Some(p) = c.pull_policy() {
         proxy["imagePullPolicy"] = p;
     }
-    let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": 15021}});
-    for (field, v) in [
-        ("initialDelaySeconds", values.readiness_initial_delay_seconds),
-        ("periodSeconds", values.readiness_period_seconds),
-        ("timeoutSeconds", 3),
-        ("failureThreshold", values.readiness_failure_threshold),
-    ] {
-        // Kubernetes leaves zero-valued probe fields out.
-        if v != 0 {
-            readiness[field] = json!(v);
-        }
-    }
-    proxy["readinessProbe"] = readiness;
+    proxy["readinessProbe"] = super::readiness_probe(15021, None, values)?;
     proxy["volumeMounts"] = Value::Array(c.proxy_mounts(Template::Gateway)?);
 
     let mut spec = Map::new();

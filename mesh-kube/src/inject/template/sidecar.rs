@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     Common, INIT_CONTAINER, PROXY_CONTAINER, Template, VALIDATION_CONTAINER, append_multus_network,
-    canonical_name, canonical_revision, capture_error, int_setting, interception_mode, native_sidecar,
+    canonical_name, canonical_revision, capture_error, interception_mode, native_sidecar, readiness_probe,
     resources,
 };
 use crate::capture::annotations::{STATUS_PORT, exclude_inbound_port, pod_capture};
@@ -183,32 +183,7 @@ pub(super) fn render(c: &Common<'_>) -> Result<Value, InjectError> {
                 "failureThreshold": values.startup_probe_failure_threshold
             });
         }
-        let mut readiness = json!({"httpGet": {"path": "/healthz/ready", "port": 15021}});
-        for (field, key, default) in [
-            (
-                "initialDelaySeconds",
-                "readiness.status.sidecar.istio.io/initialDelaySeconds",
-                values.readiness_initial_delay_seconds,
-            ),
-            (
-                "periodSeconds",
-                "readiness.status.sidecar.istio.io/periodSeconds",
-                values.readiness_period_seconds,
-            ),
-            ("timeoutSeconds", "", 3),
-            (
-                "failureThreshold",
-                "readiness.status.sidecar.istio.io/failureThreshold",
-                values.readiness_failure_threshold,
-            ),
-        ] {
-            let v = if key.is_empty() { default } else { int_setting(annotations, key, default)? };
-            // Kubernetes leaves zero-valued probe fields out.
-            if v != 0 {
-                readiness[field] = json!(v);
-            }
-        }
-        proxy["readinessProbe"] = readiness;
+        proxy["readinessProbe"] = readiness_probe(15021, Some(annotations), values)?;
     }
     proxy["securityContext"] = if metadata.get("IPTABLES_TRACE_LOGGING").is_some_and(|v| v == "true") {
         json!({

@@ -171,7 +171,13 @@ fn unknown_template_is_an_error() {
     let err =
         inject_pod(&pod(json!({"inject.istio.io/templates": "sidecar, nope"})), &InjectValues::default())
             .unwrap_err();
-    assert_eq!(err, InjectError::UnknownTemplate { name: "nope".into(), known: "sidecar, gateway".into() });
+    assert_eq!(
+        err,
+        InjectError::UnknownTemplate {
+            name: "nope".into(),
+            known: "sidecar, gateway, grpc-agent, grpc-simple".into()
+        }
+    );
     assert_eq!(select(&BTreeMap::new()).unwrap(), vec![Template::Sidecar]);
 }
 
@@ -202,4 +208,66 @@ fn annotations_are_validated_whatever_the_template() {
         let p = pod(json!({"inject.istio.io/templates": "gateway", k: v}));
         assert!(inject_pod(&p, &InjectValues::default()).is_err(), "{k}: {v}");
     }
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array().into_iter().flatten().filter_map(|v| v["name"].as_str()).collect()
+}
+
+// istio grpc-agent.yaml: the agent runs without Envoy (DISABLE_ENVOY, no DNS capture, no
+// init container) and the app containers read gRPC's xDS bootstrap from the shared volume.
+#[test]
+fn grpc_agent_template_serves_xds_to_the_app() {
+    let out = inject_pod(&pod(json!({"inject.istio.io/templates": "grpc-agent"})), &InjectValues::default())
+        .unwrap();
+    let spec = &out["spec"];
+    assert!(spec.get("initContainers").is_none(), "no traffic capture");
+    assert_eq!(names(&spec["containers"]), ["reviews", "istio-proxy"]);
+    let app = &spec["containers"][0];
+    assert_eq!(
+        app["env"][1],
+        json!({"name": "GRPC_XDS_BOOTSTRAP", "value": "/etc/istio/proxy/grpc-bootstrap.json"})
+    );
+    assert_eq!(names(&app["volumeMounts"]), ["istio-data", "istio-xds", "workload-certs"]);
+    let proxy = &spec["containers"][1];
+    let env = &proxy["env"];
+    assert_eq!(env[0], json!({"name": "ISTIO_META_GENERATOR", "value": "grpc"}));
+    let last: Vec<&str> = names(env).into_iter().rev().take(2).collect();
+    assert_eq!(last, ["DISABLE_ENVOY", "ISTIO_META_DNS_CAPTURE"]);
+    assert_eq!(proxy["readinessProbe"]["httpGet"]["port"], 15020);
+    assert_eq!(out["metadata"]["annotations"]["sidecar.istio.io/rewriteAppHTTPProbers"], "false");
+    assert_eq!(app.get("readinessProbe"), None, "probes are not rewritten");
+    assert!(names(&spec["volumes"]).contains(&"istio-xds"));
+}
+
+// grpc-agent.yaml closes its readiness `if` after the proxy's mounts: with the status port
+// off, the proxy has no probe, no resources and no mounts of its own.
+#[test]
+fn grpc_agent_without_status_port_drops_probe_resources_and_mounts() {
+    let p = pod(json!({"inject.istio.io/templates": "grpc-agent", "status.sidecar.istio.io/port": "0"}));
+    let out = inject_pod(&p, &InjectValues::default()).unwrap();
+    let proxy = &out["spec"]["containers"][1];
+    assert_eq!(proxy["name"], "istio-proxy");
+    for field in ["readinessProbe", "resources", "volumeMounts"] {
+        assert_eq!(proxy.get(field), None, "{field}");
+    }
+}
+
+// istio grpc-simple.yaml: no proxy at all; an init container writes the bootstrap that
+// every container reads.
+#[test]
+fn grpc_simple_template_adds_only_a_bootstrap() {
+    let out = inject_pod(&pod(json!({"inject.istio.io/templates": "grpc-simple"})), &InjectValues::default())
+        .unwrap();
+    let spec = &out["spec"];
+    assert_eq!(names(&spec["containers"]), ["reviews"]);
+    assert_eq!(names(&spec["initContainers"]), ["grpc-bootstrap-init"]);
+    let init = &spec["initContainers"][0];
+    assert_eq!(init["env"][3], json!({"name": "ISTIO_NAMESPACE", "value": "istio-system\n"}));
+    assert!(init["command"][2].as_str().unwrap().contains("dns:///istiod.${ISTIO_NAMESPACE}.svc:15010"));
+    assert_eq!(spec["containers"][0]["volumeMounts"][0]["name"], "grpc-io-proxyless-bootstrap");
+    assert_eq!(
+        out["metadata"]["annotations"]["sidecar.istio.io/status"],
+        r#"{"initContainers":["grpc-bootstrap-init"],"containers":["reviews"],"volumes":["grpc-io-proxyless-bootstrap"],"imagePullSecrets":null,"revision":"default"}"#
+    );
 }
