@@ -26,7 +26,8 @@ struct Line<'a> {
 
 /// Parses every document, or `None` when the input needs the full parser.
 pub(super) fn parse_stream(src: &str) -> Option<Vec<Document<'_>>> {
-    if src.starts_with('\u{feff}') || src.contains('\r') {
+    // saphyr ends the stream at a NUL (an error, wherever it is): leave those to it.
+    if src.starts_with('\u{feff}') || src.contains(['\r', '\0']) {
         return None;
     }
     let lines: Vec<Line<'_>> =

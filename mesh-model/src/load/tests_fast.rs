@@ -272,3 +272,19 @@ fn empty_last_document_without_newline_agrees_with_saphyr() {
         }
     }
 }
+
+// Found by the load_yaml fuzzer: saphyr stops at a NUL anywhere ("found unprintable
+// character", even in a comment), while other control characters pass; the fast reader
+// leaves NUL to it.
+#[test]
+fn nul_goes_to_the_full_parser() {
+    for src in
+        ["#\u{2}\u{0}`", "# \u{0}\n", "a: b\u{0}\n", "a: b # \u{0}\n", "a: 'x\u{0}'\n", "a: |\n  x\u{0}\n"]
+    {
+        assert!(fast::parse_stream(src).is_none(), "{src:?}");
+        assert!(full(src).is_err(), "{src:?}");
+    }
+    for src in ["#\u{2}", "a: b # \u{2}\n", "a: \u{7f}\n"] {
+        assert_eq!(agree(src), Ok(true), "{src:?}");
+    }
+}
