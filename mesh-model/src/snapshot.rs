@@ -8,8 +8,9 @@ use crate::resource::{Kind, Resource};
 /// An immutable set of resources, indexed by kind/namespace/name and by host.
 ///
 /// Within each kind, resources are kept in Istio's precedence order: oldest
-/// `creationTimestamp` first (a resource without one counts as oldest), then by namespace,
-/// then by name. Where two resources conflict, Istio lets the first one in this order win.
+/// `creationTimestamp` first (a resource without one counts as oldest), then by name, then
+/// by namespace (Istio's `configCompareByCreationTime`). Where two resources conflict, Istio
+/// lets the first one in this order win.
 ///
 /// Hosts are indexed as FQDNs: a short name such as `reviews` in a VirtualService or
 /// DestinationRule of namespace `default` is `reviews.default.svc.cluster.local` (with the
@@ -85,8 +86,8 @@ impl SnapshotBuilder {
             a.kind()
                 .cmp(&b.kind())
                 .then_with(|| created_nanos(a).cmp(&created_nanos(b)))
-                .then_with(|| a.namespace().cmp(b.namespace()))
                 .then_with(|| a.name().cmp(b.name()))
+                .then_with(|| a.namespace().cmp(b.namespace()))
         });
         let mut snap = Snapshot { mesh: self.mesh, domain_suffix: self.domain_suffix, ..Snapshot::default() };
         for (i, r) in resources.iter().enumerate() {
@@ -258,8 +259,9 @@ mod tests {
     }
 
     #[test]
-    fn precedence_is_creation_time_then_namespace_then_name() {
-        // istio/istio pkg/config/model sortConfigByCreationTime: older first, then ns/name.
+    fn precedence_is_creation_time_then_name_then_namespace() {
+        // istio pilot/pkg/model/config.go configCompareByCreationTime: older first; on equal
+        // times by name, then by namespace.
         let yaml = "\
 apiVersion: v1
 kind: Namespace
@@ -276,10 +278,28 @@ metadata: {name: a, creationTimestamp: '2020-01-01T00:00:00Z'}
 apiVersion: v1
 kind: Namespace
 metadata: {name: z}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: b, namespace: x}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: y}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: a, namespace: x}
 ";
         let out = load_str(yaml, &LoadOptions::default());
         let snap = Snapshot::builder().build(out.resources.into_iter().map(|l| l.resource));
         let names: Vec<&str> = snap.of_kind(Kind::Namespace).iter().map(Resource::name).collect();
         assert_eq!(names, ["z", "b", "a", "c"]);
+        let vs: Vec<String> = snap
+            .of_kind(Kind::VirtualService)
+            .iter()
+            .map(|r| format!("{}/{}", r.namespace(), r.name()))
+            .collect();
+        assert_eq!(vs, ["x/a", "y/a", "x/b"]);
     }
 }
