@@ -6,9 +6,10 @@
 //! [`ClusterLoadAssignment::build`] does the stitching once per cluster and client (Istio's
 //! `EndpointBuilder::BuildClusterLoadAssignment` then Envoy's host set update); a pick then
 //! allocates nothing. Two picks are offered:
-//! - [`ClusterLoadAssignment::pick`] with a [`PickState`]: Envoy's stateful balancer
-//!   (priority by `choosePriority`, panic to all hosts, locality by `LocalityWrr`, round robin in
-//!   EDF order under `ROUND_ROBIN`, else a weighted random host), for a proxy;
+//! - [`ClusterLoadAssignment::pick_in`] with a [`PickState`]: Envoy's stateful balancer for
+//!   the cluster's policy (priority by `choosePriority`, panic to all hosts, locality by
+//!   `LocalityWrr`, then round robin, least request or random within that host source;
+//!   ring hash and Maglev by the request's hash), for a proxy;
 //! - [`ClusterLoadAssignment::pick_with_draw`]: the same choices made by one draw in `[0, 1)`
 //!   instead of schedules, for a tool that explains one request.
 //!
@@ -36,14 +37,15 @@ use std::collections::BTreeMap;
 use mesh_model::networking::LocalityLoadBalancerSetting;
 use mesh_model::registry;
 
+use super::consistent::{ConsistentHashConfig, ConsistentHashLb, HashTableKind};
 use super::endpoint::{Endpoint, Health, Locality};
+use super::error::LbError;
 use super::host_set::{HostSet, PrioritySet};
 use super::locality::{apply_locality_lb, assignments, effective_setting, group_by_locality};
-use super::locality_wrr::{LocalityWrr, effective_locality_weight};
+use super::locality_wrr::effective_locality_weight;
 use super::policy::{Policy, policy_from_istio};
 use super::priority::{Availability, PriorityLoad, PriorityParams};
-use super::random::RandomSource;
-use super::round_robin::RoundRobin;
+use super::ring_hash::RingConfig;
 use crate::RouteDecision;
 
 /// Which endpoints of the destination belong to the cluster.
@@ -174,14 +176,11 @@ pub struct ClusterLoadAssignment {
     mode: LocalityMode,
     policy: Policy,
     overprovisioning: u32,
-}
-
-/// The per-worker state of [`ClusterLoadAssignment::pick`]: the round-robin and locality
-/// schedules of each priority (Envoy keeps one balancer per worker thread).
-#[derive(Debug, Clone)]
-pub struct PickState {
-    round_robin: Vec<RoundRobin>,
-    locality_wrr: Vec<LocalityWrr>,
+    /// Where each priority's host sources start in a [`PickState`].
+    source_offsets: Vec<usize>,
+    /// The consistent-hash balancer under `RING_HASH`/`MAGLEV` (an error when Envoy would
+    /// reject the settings).
+    consistent: Option<Result<ConsistentHashLb, LbError>>,
 }
 
 // === impl ClusterLoadAssignment ===
@@ -243,17 +242,39 @@ impl ClusterLoadAssignment {
             }
             members.push(member);
         }
-        let set = PrioritySet::new(&envoy, (!locality_weights.is_empty()).then_some(&locality_weights));
+        let weighted = (!locality_weights.is_empty()).then_some(&locality_weights);
+        let set = PrioritySet::new(&envoy, weighted);
         let load = set.load(&envoy, &settings.params);
+        let kind = match settings.policy {
+            Policy::RingHash { minimum_ring_size } => Some(HashTableKind::RingHash(RingConfig {
+                min_ring_size: minimum_ring_size,
+                ..RingConfig::default()
+            })),
+            Policy::Maglev { table_size } => Some(HashTableKind::Maglev { table_size }),
+            _ => None,
+        };
+        // Istio asks Envoy for locality-weighted balancing exactly when it sends locality
+        // weights (`distribute`).
+        let consistent = kind.map(|kind| {
+            let config = ConsistentHashConfig {
+                kind,
+                use_hostname: false,
+                locality_weighted: weighted.is_some(),
+                priority: settings.params,
+            };
+            ConsistentHashLb::new(envoy.clone(), weighted, config)
+        });
         Self {
             members,
             envoy,
             member_of,
+            source_offsets: pick::source_offsets(&set),
             set,
             load,
             mode,
             policy: settings.policy,
             overprovisioning: settings.params.overprovisioning_factor,
+            consistent,
         }
     }
 
@@ -280,51 +301,6 @@ impl ClusterLoadAssignment {
     /// The load-balancing policy.
     pub fn policy(&self) -> Policy {
         self.policy
-    }
-
-    /// Fresh balancer state for one worker; `seed` is Envoy's per-worker random start.
-    pub fn new_state(&self, seed: u64) -> PickState {
-        let hs = &self.set.host_sets;
-        PickState {
-            round_robin: hs
-                .iter()
-                .map(|h| {
-                    RoundRobin::new(
-                        &h.healthy.iter().map(|&i| self.envoy[i].weight).collect::<Vec<_>>(),
-                        seed,
-                    )
-                })
-                .collect(),
-            locality_wrr: hs.iter().map(|h| LocalityWrr::new(h, self.overprovisioning, seed)).collect(),
-        }
-    }
-
-    /// Picks a member (its index in [`members`](Self::members)) as Envoy's balancer does: a
-    /// priority by the loads (one draw), then in panic any host of it; else a locality by the
-    /// locality schedule when localities carry weights (`distribute`); else under
-    /// `ROUND_ROBIN` the next healthy host in EDF order. Other policies (and the host within
-    /// a locality) are approximated by a weighted random host. `None` for an empty cluster.
-    pub fn pick(&self, state: &mut PickState, random: &mut impl RandomSource) -> Option<usize> {
-        if self.envoy.is_empty() {
-            return None;
-        }
-        let (priority, availability) = self.load.choose(random.next_u64());
-        let p = priority as usize;
-        let hs = self.set.host_sets.get(p)?;
-        // envoy load_balancer_impl.cc hostSourceToUse: panic wins over locality weighting.
-        if self.load.panic.get(p).copied().unwrap_or(false) {
-            return self.weighted_random(&hs.hosts, random);
-        }
-        if hs.locality_weights.is_some()
-            && let Some(li) = state.locality_wrr.get_mut(p)?.choose(availability)
-        {
-            return self.weighted_random(per_locality(hs, availability).get(li)?, random);
-        }
-        if self.policy == Policy::RoundRobin && availability == Availability::Healthy {
-            let i = state.round_robin.get_mut(p)?.pick()?;
-            return hs.healthy.get(i).map(|&h| self.member_of[h]);
-        }
-        self.weighted_random(eligible(hs, availability), random)
     }
 
     /// Picks a member with one draw `r` in `[0, 1)` standing for every random choice: the
@@ -362,22 +338,6 @@ impl ClusterLoadAssignment {
         }
         let hosts = eligible(hs, availability);
         pick_weighted(hosts.iter().map(weight), r).map(|(k, _)| self.member_of[hosts[k]])
-    }
-
-    fn weighted_random(&self, hosts: &[usize], random: &mut impl RandomSource) -> Option<usize> {
-        let total: u64 = hosts.iter().map(|&h| u64::from(self.envoy[h].weight)).sum();
-        if total == 0 {
-            return None;
-        }
-        let mut r = random.next_u64() % total;
-        for &h in hosts {
-            let w = u64::from(self.envoy[h].weight);
-            if r < w {
-                return Some(self.member_of[h]);
-            }
-            r -= w;
-        }
-        None
     }
 }
 
@@ -463,6 +423,9 @@ pub fn endpoint_from_registry(e: &registry::Endpoint) -> Endpoint {
     out.labels = (*e.labels).clone();
     out
 }
+
+mod pick;
+pub use pick::{HostsSource, PickContext, PickState};
 
 #[cfg(test)]
 mod tests;

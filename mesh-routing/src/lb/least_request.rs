@@ -75,11 +75,17 @@ impl LeastRequest {
 
     /// The next host given each host's `active` requests now; draws come from `random`.
     pub fn pick(&mut self, active: &[u64], random: &mut impl RandomSource) -> Option<usize> {
+        self.pick_by(|i| active.get(i).copied().unwrap_or(0), random)
+    }
+
+    /// [`pick`](Self::pick) with host `i`'s active requests given by `active(i)`, for a
+    /// caller whose counters are not laid out by host.
+    pub fn pick_by(&mut self, active: impl Fn(usize) -> u64, random: &mut impl RandomSource) -> Option<usize> {
         let n = self.weights.len();
         if n == 0 {
             return None;
         }
-        let rq = |i: usize| active.get(i).copied().unwrap_or(0);
+        let rq = |i: usize| active(i);
         if let Some(edf) = &mut self.edf {
             let weights = &self.weights;
             let bias = self.config.active_request_bias;

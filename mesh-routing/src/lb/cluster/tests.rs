@@ -138,9 +138,15 @@ fn panic_threshold_spills_to_all_hosts_of_the_priority() {
         n += 1;
         n
     };
-    // Draws 1, 3, 5 choose the priority; 2, 4, 6 (mod 3) the host.
+    // LEAST_REQUEST over all 3 hosts: draw 1 chooses the priority, draws 2 and 3 (mod 3)
+    // sample hosts 2 and 0; with no active requests the first sample stays (envoy
+    // unweightedHostPick keeps a candidate unless another has strictly fewer requests).
     let stateful: Vec<usize> = (0..3).filter_map(|_| cla.pick(&mut state, &mut draws)).collect();
-    assert_eq!(stateful, [2, 1, 0]);
+    assert_eq!(stateful, [2, 2, 2]);
+    // With host 2 busy the second sample (host 0) wins.
+    let counters = |m: usize| [0, 0, 5][m];
+    let busy = PickContext { active_requests: Some(&counters), ..Default::default() };
+    assert_eq!(cla.pick_in(&mut state, &mut draws, busy), Some(0));
 }
 
 #[test]
