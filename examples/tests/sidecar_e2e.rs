@@ -302,3 +302,64 @@ async fn reload_changes_routing_without_dropping_in_flight_requests() {
     .await
     .expect("the test finished in time");
 }
+
+/// `cart` over both reviews sidecars, balanced by Maglev on the `x-user` header.
+fn consistent_hash_cart(v1: SocketAddr, v2: SocketAddr) -> String {
+    format!(
+        "\
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: cart, namespace: default}}
+spec:
+  hosts: [cart.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{{number: 9080, name: http, protocol: HTTP}}]
+  endpoints:
+  - {{address: 127.0.0.1, ports: {{http: {}}}, serviceAccount: bookinfo-reviews}}
+  - {{address: 127.0.0.1, ports: {{http: {}}}, serviceAccount: bookinfo-reviews}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: cart, namespace: default}}
+spec:
+  host: cart
+  trafficPolicy:
+    loadBalancer: {{consistentHash: {{httpHeaderName: x-user, maglev: {{tableSize: 65537}}}}}}
+",
+        v1.port(),
+        v2.port()
+    )
+}
+
+// istio DestinationRule consistentHash.httpHeaderName: Envoy hashes the header, so each user
+// sticks to one endpoint while users spread over both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consistent_hash_keeps_each_user_on_one_endpoint() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+        let before = mesh.productpage.generation();
+        mesh.dir.write(
+            "cart.yaml",
+            &consistent_hash_cart(mesh.reviews_v1.inbound_addr(), mesh.reviews_v2.inbound_addr()),
+        );
+        wait_for_generation(&mesh.productpage, before + 1).await;
+        let mut users_on = (0, 0);
+        for user in 0..20 {
+            let name = format!("user-{user}");
+            let mut seen = Vec::new();
+            for _ in 0..4 {
+                let (status, body) = common::get(out, "cart:9080", "/reviews/c", &[("x-user", &name)]).await;
+                assert_eq!(status, 200, "{body}");
+                seen.push(body.split('|').next().unwrap_or("").to_string());
+            }
+            assert!(seen.windows(2).all(|w| w[0] == w[1]), "{name} moved: {seen:?}");
+            if seen[0].starts_with("reviews-v1") { users_on.0 += 1 } else { users_on.1 += 1 }
+        }
+        assert!(users_on.0 > 0 && users_on.1 > 0, "{users_on:?}");
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}

@@ -13,11 +13,12 @@ use mesh_model::snapshot::resolve_short_name;
 use mesh_model::{Kind, MeshConfig, Resource, Snapshot};
 use mesh_policy::network_policy::{Connection, Endpoint as NetEndpoint, NetworkPolicies, NetworkVerdict};
 use mesh_routing::decision::Destinations;
-use mesh_routing::lb::Locality;
 use mesh_routing::lb::cluster::{
-    ClientLocality, ClusterLoadAssignment, ClusterSettings, LocalityMode, Subset, endpoint_from_registry,
-    pick_weighted,
+    ClientLocality, ClusterLoadAssignment, ClusterSettings, LocalityMode, PickContext, Subset,
+    endpoint_from_registry, pick_weighted,
 };
+use mesh_routing::lb::hash_policy::{HashInput, request_hash};
+use mesh_routing::lb::{HashPolicy, Locality};
 use mesh_routing::matcher::Scope;
 use mesh_routing::{Action, RouteDecision, RouteRequest, Router};
 
@@ -96,6 +97,9 @@ pub(crate) struct EndpointPick {
     pub(crate) undefined_subset: bool,
     /// The DestinationRule's load balancer policy, as Istio names it.
     pub(crate) lb_policy: String,
+    /// Under a consistent-hash policy: what the request is hashed on, and its hash (`None`
+    /// when the request lacks the key, and a random draw stands in).
+    pub(crate) hash: Option<(String, Option<u64>)>,
     pub(crate) source_locality: Option<String>,
     pub(crate) mode: LocalityMode,
     pub(crate) candidates: Vec<Candidate>,
@@ -141,6 +145,7 @@ pub(crate) fn pick_endpoint(
     mesh: &MeshConfig,
     d: &RouteDecision<'_>,
     source: Option<&Workload>,
+    request: &HashInput<'_>,
     random: f64,
 ) -> Option<EndpointPick> {
     if !matches!(d.action, Action::Forward | Action::Passthrough) {
@@ -177,6 +182,19 @@ pub(crate) fn pick_endpoint(
             }
         })
         .collect();
+    // A consistent-hash policy picks by the request's hash (Envoy's ring or Maglev table);
+    // the others by the draw.
+    let hash = consistent_hash(d).map(|policy| {
+        let h = request_hash(std::slice::from_ref(&policy), request).hash;
+        (describe_hash_policy(&policy), h)
+    });
+    let picked = match &hash {
+        Some((_, h)) => {
+            let draw = (draw_after_route(d, random) * u64::MAX as f64) as u64;
+            cla.pick_in(&mut cla.new_state(0), &mut || draw, PickContext { hash: *h, active_requests: None })
+        }
+        None => cla.pick_with_draw(draw_after_route(d, random)),
+    };
     Some(EndpointPick {
         host: sel.host.to_string(),
         subset: sel.subset.map(str::to_string),
@@ -184,12 +202,30 @@ pub(crate) fn pick_endpoint(
         known: service.is_some(),
         undefined_subset: matches!(settings.subset, Subset::Undefined(_)),
         lb_policy: lb_policy_name(d.traffic_policy().as_ref()),
+        hash,
         source_locality: source.map(|w| &w.locality).filter(|l| !l.is_empty()).map(ToString::to_string),
         mode: cla.mode(),
         candidates,
         load: cla.load_per_priority().collect(),
-        picked: cla.pick_with_draw(draw_after_route(d, random)),
+        picked,
     })
+}
+
+/// The hash policy of the decision's DestinationRule `consistentHash`, if any.
+fn consistent_hash(d: &RouteDecision<'_>) -> Option<HashPolicy> {
+    match d.traffic_policy()?.load_balancer.as_ref()?.lb_policy.as_ref()? {
+        LbPolicy::ConsistentHash(ch) => HashPolicy::from_istio(ch),
+        LbPolicy::Simple(_) => None,
+    }
+}
+
+fn describe_hash_policy(p: &HashPolicy) -> String {
+    match p {
+        HashPolicy::Header(h) => format!("header {h}"),
+        HashPolicy::Cookie { name, .. } => format!("cookie {name}"),
+        HashPolicy::SourceIp => "source IP".to_string(),
+        HashPolicy::QueryParameter(q) => format!("query parameter {q}"),
+    }
 }
 
 impl EndpointPick {
@@ -217,6 +253,13 @@ impl EndpointPick {
         if !self.known {
             out.push("  the host is not in the service registry: no endpoints to show".to_string());
             return;
+        }
+        match &self.hash {
+            Some((on, Some(h))) => out.push(format!("  request hashed on {on}: {h:#018x}")),
+            Some((on, None)) => {
+                out.push(format!("  the request has no {on} to hash: a random draw stands in, as in Envoy"))
+            }
+            None => {}
         }
         match &self.source_locality {
             Some(l) => out.push(format!("  client locality {l}")),

@@ -373,8 +373,8 @@ fn gateway_requests_are_authorized_at_the_gateway_pods() {
 
 // Envoy: a route to a subset no DestinationRule defines names a cluster that does not exist
 // (503, "NC"); nothing is picked and no connection is made, so no NetworkPolicy verdict.
-#[test]
-fn an_undefined_subset_is_a_warning_without_a_network_verdict() {
+/// A copy of the Bookinfo mesh with `networking.yaml` edited.
+fn bookinfo_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bookinfo = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/bookinfo");
     for entry in std::fs::read_dir(bookinfo).unwrap_or_else(|e| panic!("{e}")) {
@@ -382,13 +382,19 @@ fn an_undefined_subset_is_a_warning_without_a_network_verdict() {
         if path.extension().is_some_and(|e| e == "yaml") {
             let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
             if path.file_name().is_some_and(|n| n == "networking.yaml") {
-                // The 50/50 split's v1 half goes to a subset nobody defines.
-                text = text.replacen("subset: v1", "subset: v9", 1);
+                text = edit(text);
             }
             std::fs::write(dir.path().join(path.file_name().unwrap_or_default()), text)
                 .unwrap_or_else(|e| panic!("{e}"));
         }
     }
+    dir
+}
+
+#[test]
+fn an_undefined_subset_is_a_warning_without_a_network_verdict() {
+    // The 50/50 split's v1 half goes to a subset nobody defines.
+    let dir = bookinfo_with(|text| text.replacen("subset: v1", "subset: v9", 1));
     let config = dir.path().to_str().unwrap_or_default();
     let (_, out, err) = meshctl(
         &[
@@ -409,4 +415,40 @@ fn an_undefined_subset_is_a_warning_without_a_network_verdict() {
         out.contains("WARNING  the connection would not get through: the subset is not defined"),
         "{out}"
     );
+}
+
+// istio DestinationRule consistentHash.httpHeaderName: Envoy picks the endpoint from its ring
+// (here Maglev) by the header's hash, whatever the draw; users spread over the endpoints.
+#[test]
+fn consistent_hash_picks_by_the_request_header() {
+    let dir = bookinfo_with(|text| {
+        text.replacen(
+            "      simple: ROUND_ROBIN\n      localityLbSetting:\n        enabled: true",
+            "      consistentHash: {httpHeaderName: x-user, maglev: {tableSize: 65537}}\n      localityLbSetting:\n        enabled: false",
+            1,
+        )
+    });
+    let config = dir.path().to_str().unwrap_or_default();
+    let explain = |user: &str, random: f64| {
+        let headers = format!(r#"{{"end-user": "jason", "x-user": "{user}"}}"#);
+        let (_, v) = json(
+            &["explain", "--request", "-", "--config", config],
+            Some(&productpage_to_reviews(&headers, random)),
+        );
+        v["endpoint"]["address"].as_str().unwrap_or_else(|| panic!("{v}")).to_string()
+    };
+    let mut addresses = std::collections::BTreeSet::new();
+    for user in ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"] {
+        let first = explain(user, 0.05);
+        for random in [0.35, 0.65, 0.95] {
+            assert_eq!(explain(user, random), first, "{user} moved with the draw");
+        }
+        addresses.insert(first);
+    }
+    assert_eq!(addresses.len(), 2, "both v2 endpoints serve someone: {addresses:?}");
+    let (_, out, _) = meshctl(
+        &["explain", "--request", "-", "--config", config],
+        Some(&productpage_to_reviews(r#"{"end-user": "jason", "x-user": "alice"}"#, 0.5)),
+    );
+    assert!(out.contains("request hashed on header x-user: 0x"), "{out}");
 }

@@ -3,21 +3,29 @@
 //! locality priorities and weights, Envoy's priority loads), and the pick of one endpoint per
 //! request.
 //!
+//! The pick is Envoy's for the DestinationRule's policy
+//! ([`ClusterLoadAssignment::pick_in`]): least request (Istio's default) reads the
+//! cluster's own count of requests in flight to each endpoint, ring hash and Maglev the
+//! request's hash from the DestinationRule's `consistentHash` key.
+//!
 //! Built on first use for each destination of a configuration generation and kept until
 //! the next reload. Endpoint health is the registry's (readiness); the example does no
 //! active health checking or outlier ejection.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use mesh_identity::{SpiffeId, TrustDomain};
 use mesh_model::networking::LocalityLoadBalancerSetting;
 use mesh_model::registry::Service;
 use mesh_routing::RouteDecision;
-use mesh_routing::lb::Locality;
+use mesh_model::networking::LbPolicy;
 use mesh_routing::lb::cluster::{
-    ClientLocality, ClusterLoadAssignment, ClusterSettings, PickState, endpoint_from_registry,
+    ClientLocality, ClusterLoadAssignment, ClusterSettings, PickContext, PickState, endpoint_from_registry,
 };
+use mesh_routing::lb::hash_policy::{HashInput, request_hash};
+use mesh_routing::lb::{HashPolicy, Locality};
 
 use crate::credentials::Draws;
 
@@ -42,6 +50,25 @@ pub struct Cluster {
     assignment: ClusterLoadAssignment,
     /// The balancer's round-robin and locality schedules.
     state: Mutex<PickState>,
+    /// What requests are hashed on (the DestinationRule's `consistentHash` key).
+    hash_policies: Vec<HashPolicy>,
+    /// Requests in flight to each member (awaiting response headers).
+    active: Vec<AtomicU64>,
+}
+
+/// One request in flight to a cluster member, counted until dropped.
+#[derive(Debug)]
+pub struct InFlight {
+    cluster: Arc<Cluster>,
+    member: usize,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(a) = self.cluster.active.get(self.member) {
+            a.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Who the client is, for locality priorities and subset-independent identity.
@@ -74,7 +101,7 @@ impl Cluster {
             &settings,
             Some(&me),
         );
-        let upstreams = assignment
+        let upstreams: Vec<Upstream> = assignment
             .members()
             .iter()
             .map(|m| {
@@ -96,7 +123,16 @@ impl Cluster {
             })
             .collect();
         let state = Mutex::new(assignment.new_state(0));
-        Cluster { upstreams, assignment, state }
+        let hash_policies = decision
+            .traffic_policy()
+            .and_then(|tp| match tp.load_balancer.as_ref()?.lb_policy.as_ref()? {
+                LbPolicy::ConsistentHash(ch) => HashPolicy::from_istio(ch),
+                LbPolicy::Simple(_) => None,
+            })
+            .into_iter()
+            .collect();
+        let active = upstreams.iter().map(|_| AtomicU64::new(0)).collect();
+        Cluster { upstreams, assignment, state, hash_policies, active }
     }
 
     /// Every endpoint of the cluster.
@@ -104,11 +140,22 @@ impl Cluster {
         &self.upstreams
     }
 
-    /// Picks an endpoint as Envoy's balancer does ([`ClusterLoadAssignment::pick`]).
-    pub fn pick(&self, draws: &Draws) -> Option<&Upstream> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let i = self.assignment.pick(&mut state, &mut || draws.next_u64())?;
-        self.upstreams.get(i)
+    /// Picks an endpoint for a request as Envoy's balancer does
+    /// ([`ClusterLoadAssignment::pick_in`]) and counts the request in flight to it until the
+    /// returned guard is dropped.
+    pub fn pick(self: &Arc<Self>, draws: &Draws, request: &HashInput<'_>) -> Option<(Upstream, InFlight)> {
+        let hash = if self.hash_policies.is_empty() { None } else { request_hash(&self.hash_policies, request).hash };
+        let active = |m: usize| self.active.get(m).map_or(0, |a| a.load(Ordering::Relaxed));
+        let context = PickContext { hash, active_requests: Some(&active) };
+        let member = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            self.assignment.pick_in(&mut state, &mut || draws.next_u64(), context)?
+        };
+        let upstream = self.upstreams.get(member)?.clone();
+        if let Some(a) = self.active.get(member) {
+            a.fetch_add(1, Ordering::Relaxed);
+        }
+        Some((upstream, InFlight { cluster: self.clone(), member }))
     }
 }
 

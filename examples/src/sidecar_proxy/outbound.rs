@@ -2,6 +2,7 @@
 //! over the destination's endpoints, and sent over HTTP/2 with mTLS to the peer's sidecar.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use http_body_util::BodyExt;
@@ -12,6 +13,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use mesh_identity::IdMatcher;
+use mesh_routing::lb::hash_policy::HashInput;
 use mesh_routing::request::Source;
 use mesh_routing::resilience::Abort;
 use mesh_routing::{Action, RouteRequest};
@@ -20,20 +22,22 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 
 use super::Shared;
-use super::cluster::{ClientView, Cluster, Upstream};
+use super::cluster::{ClientView, Cluster, InFlight, Upstream};
 use super::headers::{Headers, strip_hop_by_hop};
 use crate::credentials::{Body, BoxError, Credentials, full};
 
 /// Accepts the local app's connections (HTTP/1.1 or h2c) until the task is aborted.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
-        let Ok((tcp, _)) = listener.accept().await else { continue };
+        let Ok((tcp, peer)) = listener.accept().await else { continue };
         let _ = tcp.set_nodelay(true);
+        let local = tcp.local_addr().ok();
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(req, &shared).await) }
+                let conn = Connection { peer, local };
+                async move { Ok::<_, std::convert::Infallible>(handle(req, &shared, conn).await) }
             });
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             // A connection error only ends this connection.
@@ -52,6 +56,13 @@ pub(crate) fn local_reply(status: StatusCode, body: &'static str) -> Response<Bo
     resp
 }
 
+/// The app's connection a request came on (for source-IP hashing and generated cookies).
+#[derive(Debug, Clone, Copy)]
+struct Connection {
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+}
+
 /// What the route decision asks of the proxy for one request.
 enum Plan {
     /// Answer locally.
@@ -59,6 +70,8 @@ enum Plan {
     /// Send upstream.
     Forward {
         upstream: Upstream,
+        /// Counts the request in flight to the upstream (least request) until dropped.
+        in_flight: InFlight,
         path: String,
         authority: String,
         timeout: Option<std::time::Duration>,
@@ -67,11 +80,11 @@ enum Plan {
 }
 
 /// Routes and forwards one request of the local app.
-async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Body> {
-    let (upstream, path, authority, timeout, delay) = match plan(&req, shared) {
+async fn handle(req: Request<Incoming>, shared: &Shared, conn: Connection) -> Response<Body> {
+    let (upstream, in_flight, path, authority, timeout, delay) = match plan(&req, shared, conn) {
         Plan::Reply(resp) => return resp,
-        Plan::Forward { upstream, path, authority, timeout, delay } => {
-            (upstream, path, authority, timeout, delay)
+        Plan::Forward { upstream, in_flight, path, authority, timeout, delay } => {
+            (upstream, in_flight, path, authority, timeout, delay)
         }
     };
     if let Some(d) = delay {
@@ -95,6 +108,7 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Body> {
         },
         None => sent.await,
     };
+    drop(in_flight);
     match result {
         Ok(resp) => {
             let (mut parts, body) = resp.into_parts();
@@ -111,7 +125,7 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Body> {
 
 /// The route decision and endpoint pick for `req` (synchronous: the decision borrows the
 /// request and the configuration).
-fn plan(req: &Request<Incoming>, shared: &Shared) -> Plan {
+fn plan(req: &Request<Incoming>, shared: &Shared, conn: Connection) -> Plan {
     let config = shared.current();
     let authority = req
         .uri()
@@ -190,13 +204,28 @@ fn plan(req: &Request<Incoming>, shared: &Shared) -> Plan {
             let endpoints = registry.endpoints_for_port(service, cluster_port).collect();
             Cluster::build(&decision, service, endpoints, &config.mesh_locality, client)
         });
-    let Some(upstream) = cluster.pick(&shared.draws) else {
+    let header_pairs: Vec<(&str, &str)> = req
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let (peer_ip, peer, local) =
+        (conn.peer.ip().to_string(), conn.peer.to_string(), conn.local.map(|a| a.to_string()));
+    let hash_input = HashInput {
+        headers: &header_pairs,
+        path: Some(raw_path),
+        source_ip: Some(&peer_ip),
+        remote_address: Some(&peer),
+        local_address: local.as_deref(),
+    };
+    let Some((upstream, in_flight)) = cluster.pick(&shared.draws, &hash_input) else {
         return Plan::Reply(local_reply(StatusCode::SERVICE_UNAVAILABLE, "no healthy upstream"));
     };
     let (path, authority) =
         decision.rewrite(&route_req).unwrap_or_else(|| (path.to_string(), authority.clone()));
     Plan::Forward {
-        upstream: upstream.clone(),
+        upstream,
+        in_flight,
         path,
         authority,
         timeout: decision.timeout.and_then(|t| t.to_std()).filter(|t| !t.is_zero()),

@@ -12,6 +12,7 @@ use mesh_model::security::MutualTlsMode;
 use mesh_policy::authz::Authorizer;
 use mesh_policy::network_policy::NetworkPolicies;
 use mesh_policy::peer_authn::PeerAuthn;
+use mesh_routing::lb::hash_policy::HashInput;
 use mesh_routing::request::Claims;
 use serde_json::json;
 
@@ -230,7 +231,15 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let rreq = route::to_route_request(&req, claims.as_ref().map(|c| c as &dyn Claims));
     let decision = router.route(&rreq);
     let route_json = route::to_json(&decision, &rreq);
-    let pick = trace::pick_endpoint(&router, &cfg.mesh, &decision, source.as_ref(), req.random);
+    let header_pairs: Vec<(&str, &str)> =
+        req.headers.iter().flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str()))).collect();
+    let hash_input = HashInput {
+        headers: &header_pairs,
+        path: Some(&req.path),
+        source_ip: req.source.ip.as_deref(),
+        ..Default::default()
+    };
+    let pick = trace::pick_endpoint(&router, &cfg.mesh, &decision, source.as_ref(), &hash_input, req.random);
 
     // Authorization, at the destination workload (or the gateway).
     let authorizer = Authorizer::compile(&cfg.snapshot);
