@@ -11,6 +11,7 @@ mod resolve;
 
 use std::collections::BTreeMap;
 
+use mesh_model::mesh_config::ExtensionProvider;
 use mesh_model::telemetry::Telemetry;
 use mesh_model::{Kind, MeshConfig, Resource, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,8 @@ pub struct TelemetryIndex {
     by_namespace: BTreeMap<String, Vec<Telemetry>>,
     root_namespace: String,
     mesh: MeshConfig,
+    /// The mesh's extension providers after Istio's merge with its built-in ones.
+    providers: Vec<ExtensionProvider>,
 }
 
 /// Istio's built-in extension providers, present whatever the mesh config says.
@@ -63,18 +66,11 @@ pub const BUILTIN_PROVIDERS: [&str; 3] = ["prometheus", "stackdriver", "envoy"];
 impl TelemetryIndex {
     /// Indexes the Telemetry resources of `snapshot` (already in creation order).
     pub fn new(snapshot: &Snapshot) -> Self {
-        let mut by_namespace: BTreeMap<String, Vec<Telemetry>> = BTreeMap::new();
-        for r in snapshot.of_kind(Kind::Telemetry) {
-            if let Resource::Telemetry(t) = r {
-                by_namespace.entry(t.metadata.namespace().to_string()).or_default().push(t.clone());
-            }
-        }
-        let mesh = snapshot.mesh_config().clone();
-        let root_namespace = mesh
-            .root_namespace
-            .clone()
-            .unwrap_or_else(|| mesh_model::mesh_config::DEFAULT_ROOT_NAMESPACE.to_string());
-        Self { by_namespace, root_namespace, mesh }
+        let telemetries = snapshot.of_kind(Kind::Telemetry).iter().filter_map(|r| match r {
+            Resource::Telemetry(t) => Some(t.clone()),
+            _ => None,
+        });
+        Self::from_parts(telemetries.collect(), snapshot.mesh_config().clone())
     }
 
     /// Builds an index from resources directly (in creation order) and a mesh config.
@@ -87,7 +83,8 @@ impl TelemetryIndex {
             .root_namespace
             .clone()
             .unwrap_or_else(|| mesh_model::mesh_config::DEFAULT_ROOT_NAMESPACE.to_string());
-        Self { by_namespace, root_namespace, mesh }
+        let providers = mesh.effective_extension_providers();
+        Self { by_namespace, root_namespace, mesh, providers }
     }
 
     /// The mesh config the index resolves providers against.
@@ -184,7 +181,7 @@ impl TelemetryIndex {
     /// The effective configuration for `w`.
     pub fn resolve(&self, w: &Workload) -> Effective {
         let applied = self.applicable(w);
-        resolve::effective(&applied, &self.mesh)
+        resolve::effective(&applied, &self.mesh, &self.providers)
     }
 }
 

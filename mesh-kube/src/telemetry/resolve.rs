@@ -3,13 +3,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mesh_model::MeshConfig;
+use mesh_model::mesh_config::{ExtensionProvider, Provider};
 use mesh_model::telemetry::{
     AccessLogging, CustomTag, IstioMetric, MetricMatch, MetricSelector, Metrics, TagOperation, TagOverride,
     Telemetry, Tracing, WorkloadMode,
 };
 use serde::Serialize;
-
-use super::BUILTIN_PROVIDERS;
 
 /// Every standard metric by its enum name, sorted (Istio's `allMetrics`).
 const ALL_METRICS: [&str; 10] = [
@@ -129,7 +128,8 @@ fn default_providers(
 /// Merges Metrics entries (in override order) into the per-provider configuration, as
 /// Istio's `mergeMetrics`: a list of providers replaces the parent's; overrides apply in
 /// order; disabling ALL_METRICS drops the provider's filter for that direction until a later
-/// override re-enables a metric.
+/// override re-enables a metric. Every provider named is kept, defined by the mesh or not;
+/// [`Effective::metrics`] keeps only those Istio installs a stats filter for.
 pub fn merge_metrics(metrics: &[&Metrics], mesh: &MeshConfig) -> BTreeMap<String, ProviderMetrics> {
     let defaults = default_providers(mesh, |d| &d.metrics);
     let mut providers: BTreeMap<String, BTreeMap<u8, BTreeMap<String, Override>>> = BTreeMap::new();
@@ -244,20 +244,29 @@ pub struct TracingSpec {
     pub disable_context_propagation: bool,
 }
 
-/// Finds a provider by name, case-insensitively, among the mesh's extension providers and
-/// Istio's built-in ones; returns the name as the mesh spells it.
-pub(crate) fn fetch_provider(mesh: &MeshConfig, name: &str) -> Option<String> {
-    mesh.extension_providers
-        .iter()
-        .map(|p| p.name.as_str())
-        .chain(BUILTIN_PROVIDERS)
-        .find(|p| p.eq_ignore_ascii_case(name))
-        .map(String::from)
+/// Istio's `fetchProvider`: the first of the mesh's effective extension providers (Istio's
+/// built-in `prometheus`, `stackdriver` and `envoy` first, then the configured ones in order,
+/// as `MeshConfig::effective_extension_providers` merges them) whose name matches
+/// case-insensitively.
+pub(crate) fn fetch_provider<'a>(
+    providers: &'a [ExtensionProvider],
+    name: &str,
+) -> Option<&'a ExtensionProvider> {
+    providers.iter().find(|p| p.name.eq_ignore_ascii_case(name))
 }
 
 /// Istio's `Tracing`: `None` when no Telemetry sets tracing and there is no default provider
 /// (the legacy mesh-config tracing applies); otherwise the client and server specs.
 pub fn merge_tracing(tracing: &[&Tracing], mesh: &MeshConfig) -> Option<(TracingSpec, TracingSpec)> {
+    tracing_with(tracing, mesh, &mesh.effective_extension_providers())
+}
+
+fn tracing_with(
+    tracing: &[&Tracing],
+    mesh: &MeshConfig,
+    providers: &[ExtensionProvider],
+) -> Option<(TracingSpec, TracingSpec)> {
+    let fetch = |name: &str| fetch_provider(providers, name).map(|p| p.name.clone());
     let defaults = default_providers(mesh, |d| &d.tracing);
     if tracing.is_empty() && defaults.is_empty() {
         return None;
@@ -273,7 +282,7 @@ pub fn merge_tracing(tracing: &[&Tracing], mesh: &MeshConfig) -> Option<(Tracing
     };
     let mut specs = [base.clone(), base];
     if let Some(first) = defaults.first() {
-        let p = fetch_provider(mesh, first);
+        let p = fetch(first);
         specs[0].provider = p.clone();
         specs[1].provider = p;
     }
@@ -286,7 +295,7 @@ pub fn merge_tracing(tracing: &[&Tracing], mesh: &MeshConfig) -> Option<(Tracing
         for &i in which {
             let s = &mut specs[i];
             if let Some(p) = t.providers.first() {
-                s.provider = fetch_provider(mesh, &p.name);
+                s.provider = fetch(&p.name);
             }
             if let Some(d) = t.disable_span_reporting {
                 s.disabled = d;
@@ -333,65 +342,100 @@ fn mode_matches(sel: Option<WorkloadMode>, mode: WorkloadMode) -> bool {
     matches!(sel, None | Some(WorkloadMode::ClientAndServer)) || sel == Some(mode)
 }
 
-/// Istio's `mergeLogs` for one direction: each Telemetry's providers (those matching the
-/// direction) replace the parent's; the last matching entry per provider sets its filter or
-/// disables it. Entries are sorted by provider; providers the mesh does not define are
-/// dropped, as Istio drops them.
+/// Whether Istio builds an access log for a provider of this kind (`telemetryAccessLog`):
+/// file, HTTP and TCP gRPC, and OpenTelemetry access-log services do; every other kind
+/// (Prometheus, Stackdriver, tracers, ext_authz, SDS) and an unknown kind do not.
+fn writes_access_log(p: &ExtensionProvider) -> bool {
+    matches!(
+        p.provider,
+        Some(
+            Provider::EnvoyFileAccessLog(_)
+                | Provider::EnvoyHttpAls(_)
+                | Provider::EnvoyTcpAls(_)
+                | Provider::EnvoyOtelAls(_)
+        )
+    )
+}
+
+/// Istio's access logging for one direction (`Telemetries.AccessLogging` over `mergeLogs`):
+/// each Telemetry's providers (those matching the direction) replace the parent's; the last
+/// matching entry per provider sets its filter or disables it. Providers the mesh does not
+/// define, and those of a kind that writes no access log (Prometheus, Stackdriver, tracers),
+/// are dropped, as Istio drops them; the rest are sorted by provider name as the mesh spells
+/// it. Istio also drops a gRPC or OpenTelemetry log service whose cluster it cannot find in
+/// the service registry, which this pure function cannot know.
 pub fn merge_logs(logs: &[&[AccessLogging]], mesh: &MeshConfig, mode: WorkloadMode) -> Vec<AccessLogEntry> {
+    logs_with(logs, mesh, &mesh.effective_extension_providers(), mode)
+}
+
+fn logs_with(
+    logs: &[&[AccessLogging]],
+    mesh: &MeshConfig,
+    known: &[ExtensionProvider],
+    mode: WorkloadMode,
+) -> Vec<AccessLogEntry> {
+    let mut out: Vec<AccessLogEntry> = merge_log_specs(logs, mesh, mode)
+        .into_iter()
+        .filter_map(|(p, (disabled, filter))| {
+            let fp = fetch_provider(known, &p).filter(|fp| writes_access_log(fp))?;
+            Some(AccessLogEntry { provider: fp.name.clone(), disabled, filter })
+        })
+        .collect();
+    out.sort_by(|a, b| a.provider.cmp(&b.provider));
+    out
+}
+
+/// Istio's `mergeLogs`: provider name (as the Telemetry spells it) to (disabled, filter).
+fn merge_log_specs(
+    logs: &[&[AccessLogging]],
+    mesh: &MeshConfig,
+    mode: WorkloadMode,
+) -> BTreeMap<String, (bool, Option<String>)> {
     let defaults = default_providers(mesh, |d| &d.access_logging);
     let mut providers: BTreeMap<String, (bool, Option<String>)> = BTreeMap::new();
     if logs.is_empty() {
         for p in &defaults {
             providers.insert(p.clone(), (false, None));
         }
-    } else {
-        let mut in_scope = defaults.clone();
-        let mut filters: BTreeMap<String, Option<String>> = BTreeMap::new();
-        for group in logs {
-            let mut names = BTreeSet::new();
-            for l in group.iter() {
-                if !mode_matches(l.r#match.as_ref().and_then(|m| m.mode), mode) {
-                    continue;
-                }
-                for p in &l.providers {
-                    names.insert(p.name.clone());
-                    filters.insert(p.name.clone(), l.filter.as_ref().map(|f| f.expression.clone()));
-                }
-            }
-            if !names.is_empty() {
-                in_scope = names.into_iter().collect();
+        return providers;
+    }
+    let selected = |l: &AccessLogging| mode_matches(l.r#match.as_ref().and_then(|m| m.mode), mode);
+    // The providers of the last Telemetry naming any for this direction are in scope; the
+    // filter of a provider is the one of the last entry naming it for this direction.
+    let mut in_scope: BTreeSet<String> = defaults.iter().cloned().collect();
+    let mut filters: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for group in logs {
+        let mut names = BTreeSet::new();
+        for l in group.iter().filter(|l| selected(l)) {
+            for p in &l.providers {
+                names.insert(p.name.clone());
+                filters.insert(&p.name, l.filter.as_ref().map(|f| f.expression.as_str()));
             }
         }
-        let in_scope: BTreeSet<String> = in_scope.into_iter().collect();
-        let mut parent = defaults;
-        for group in logs {
-            for l in group.iter() {
-                let mut names: Vec<String> = l.providers.iter().map(|p| p.name.clone()).collect();
-                if names.is_empty() {
-                    names = parent.clone();
-                }
-                parent = names.clone();
-                for p in names {
-                    if !in_scope.contains(&p) || !mode_matches(l.r#match.as_ref().and_then(|m| m.mode), mode)
-                    {
-                        continue;
-                    }
-                    if l.disabled == Some(true) {
-                        providers.insert(p, (true, None));
-                    } else {
-                        let f = filters.get(&p).cloned().flatten();
-                        providers.insert(p, (false, f));
-                    }
-                }
-            }
+        if !names.is_empty() {
+            in_scope = names;
+        }
+    }
+    let mut parent = defaults;
+    for l in logs.iter().flat_map(|g| g.iter()) {
+        let mut names: Vec<String> = l.providers.iter().map(|p| p.name.clone()).collect();
+        if names.is_empty() {
+            names = parent.clone();
+        }
+        parent = names.clone();
+        if !selected(l) {
+            continue;
+        }
+        for p in names.into_iter().filter(|p| in_scope.contains(p)) {
+            let spec = if l.disabled == Some(true) {
+                (true, None)
+            } else {
+                (false, filters.get(p.as_str()).copied().flatten().map(String::from))
+            };
+            providers.insert(p, spec);
         }
     }
     providers
-        .into_iter()
-        .filter_map(|(p, (disabled, filter))| {
-            fetch_provider(mesh, &p).map(|provider| AccessLogEntry { provider, disabled, filter })
-        })
-        .collect()
 }
 
 /// The effective telemetry of a workload.
@@ -400,7 +444,9 @@ pub fn merge_logs(logs: &[&[AccessLogging]], mesh: &MeshConfig, mode: WorkloadMo
 pub struct Effective {
     /// The Telemetry resources that apply, `namespace/name`, in merge order.
     pub telemetries: Vec<String>,
-    /// Metrics per provider.
+    /// Metrics per provider that Istio installs a stats filter for: the merged providers
+    /// (named as the Telemetry spells them) that the mesh defines as Prometheus providers.
+    /// Gateways use the `client` side. [`merge_metrics`] gives the merge before this step.
     pub metrics: BTreeMap<String, ProviderMetrics>,
     /// Tracing; `None` when neither a Telemetry nor a default provider configures it.
     pub tracing: Option<EffectiveTracing>,
@@ -413,7 +459,7 @@ pub struct Effective {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EffectiveTracing {
-    /// Outbound.
+    /// Outbound (and gateways).
     pub client: TracingSpec,
     /// Inbound.
     pub server: TracingSpec,
@@ -423,13 +469,20 @@ pub struct EffectiveTracing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EffectiveLogging {
-    /// Outbound.
+    /// Outbound (and gateways).
     pub client: Vec<AccessLogEntry>,
     /// Inbound.
     pub server: Vec<AccessLogEntry>,
 }
 
-pub(crate) fn effective(applied: &[&Telemetry], mesh: &MeshConfig) -> Effective {
+/// Whether Istio builds a stats filter for a metrics provider of this kind (only Prometheus).
+fn writes_stats(p: &ExtensionProvider) -> bool {
+    matches!(p.provider, Some(Provider::Prometheus(_)))
+}
+
+/// Merges the Telemetry resources that apply (in merge order) with the mesh's effective
+/// extension providers `known`.
+pub(crate) fn effective(applied: &[&Telemetry], mesh: &MeshConfig, known: &[ExtensionProvider]) -> Effective {
     let metrics: Vec<&Metrics> = applied.iter().flat_map(|t| t.spec.metrics.iter()).collect();
     let tracing: Vec<&Tracing> = applied.iter().flat_map(|t| t.spec.tracing.iter()).collect();
     let logs: Vec<&[AccessLogging]> = applied
@@ -438,19 +491,22 @@ pub(crate) fn effective(applied: &[&Telemetry], mesh: &MeshConfig) -> Effective 
         .map(|t| t.spec.access_logging.as_slice())
         .collect();
     let has_default_logs = !default_providers(mesh, |d| &d.access_logging).is_empty();
+    let mut metrics = merge_metrics(&metrics, mesh);
+    metrics.retain(|name, _| fetch_provider(known, name).is_some_and(writes_stats));
     Effective {
         telemetries: applied
             .iter()
             .map(|t| format!("{}/{}", t.metadata.namespace(), t.metadata.name()))
             .collect(),
-        metrics: merge_metrics(&metrics, mesh),
-        tracing: merge_tracing(&tracing, mesh).map(|(client, server)| EffectiveTracing { client, server }),
+        metrics,
+        tracing: tracing_with(&tracing, mesh, known)
+            .map(|(client, server)| EffectiveTracing { client, server }),
         access_logging: if logs.is_empty() && !has_default_logs {
             None
         } else {
             Some(EffectiveLogging {
-                client: merge_logs(&logs, mesh, WorkloadMode::Client),
-                server: merge_logs(&logs, mesh, WorkloadMode::Server),
+                client: logs_with(&logs, mesh, known, WorkloadMode::Client),
+                server: logs_with(&logs, mesh, known, WorkloadMode::Server),
             })
         },
     }

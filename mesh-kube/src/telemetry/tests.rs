@@ -204,3 +204,45 @@ fn access_logging_default_and_disable() {
     assert!(l.server[0].disabled);
     assert_eq!(TelemetryIndex::from_parts(vec![], mesh(&[])).resolve(&sidecar()).access_logging, None);
 }
+
+// istio telemetry.go fetchProvider: the first provider of the merged list (Istio's built-in
+// ones first) whose name matches case-insensitively, so a configured `Envoy` does not shadow
+// the built-in `envoy`; a configured provider of the exact name replaces the built-in's kind.
+#[test]
+fn provider_lookup_prefers_builtins_case_insensitively() {
+    let mut m = mesh(&[]);
+    m.extension_providers = serde_json::from_value(json!([
+        {"name": "Envoy", "zipkin": {"service": "zipkin.istio-system.svc.cluster.local", "port": 9411}},
+        {"name": "prometheus", "zipkin": {"service": "zipkin.istio-system.svc.cluster.local", "port": 9411}},
+    ]))
+    .unwrap();
+    let t = tel(
+        "istio-system",
+        "default",
+        json!({"tracing": [{"providers": [{"name": "ENVOY"}]}],
+               "accessLogging": [{"providers": [{"name": "ENVOY"}, {"name": "prometheus"}]}],
+               "metrics": [{"providers": [{"name": "prometheus"}]}]}),
+    );
+    let e = TelemetryIndex::from_parts(vec![t], m).resolve(&sidecar());
+    assert_eq!(e.tracing.unwrap().client.provider.as_deref(), Some("envoy"));
+    // `prometheus` is now a Zipkin tracer: it neither logs nor gets a stats filter.
+    let l = e.access_logging.unwrap();
+    assert_eq!(l.client, [AccessLogEntry { provider: "envoy".into(), disabled: false, filter: None }]);
+    assert!(e.metrics.is_empty());
+}
+
+// Effective::metrics keeps only the providers Istio builds a stats filter for
+// (telemetry.go telemetryFilters: fetchProvider, then buildHTTPTelemetryFilter handles
+// Prometheus only), while merge_metrics keeps every name, as mergeMetrics does.
+#[test]
+fn metrics_only_for_prometheus_providers_the_mesh_defines() {
+    let t = tel(
+        "istio-system",
+        "default",
+        json!({"metrics": [{"providers": [{"name": "prometheus"}, {"name": "envoy"}, {"name": "custom"}]}]}),
+    );
+    let merged = merge_metrics(&t.spec.metrics.iter().collect::<Vec<_>>(), &mesh(&[]));
+    assert_eq!(merged.keys().collect::<Vec<_>>(), ["custom", "envoy", "prometheus"]);
+    let eff = TelemetryIndex::from_parts(vec![t], mesh(&[])).resolve(&sidecar());
+    assert_eq!(eff.metrics.keys().collect::<Vec<_>>(), ["prometheus"]);
+}
