@@ -32,6 +32,14 @@ pub(super) fn parse_stream(src: &str) -> Option<Vec<Document<'_>>> {
     }
     let lines: Vec<Line<'_>> =
         src.split('\n').enumerate().map(|(i, text)| Line { text, number: i as u32 + 1 }).collect();
+    // A final line of spaces without a newline: saphyr keeps it as a line break of a block
+    // scalar it ends, unlike a blank line; leave that rare shape (with a block scalar
+    // indicator somewhere) to it.
+    if lines.last().is_some_and(|l| !l.text.is_empty() && l.text.bytes().all(|b| b == b' '))
+        && src.contains(['|', '>'])
+    {
+        return None;
+    }
     // The position saphyr gives the end of the stream: the start of the line after the last
     // one (a final line without a newline counts as ended).
     let eof = if src.ends_with('\n') { (lines.len() as u32, 1) } else { (lines.len() as u32 + 1, 1) };

@@ -37,6 +37,10 @@ fn handpicked_documents_agree() {
         "---\n---\n# x\n---\n",
         "# c\n---\na: 1\n---\n",
         "- a: \n  b: 2",
+        // Found by mutated_yaml_agrees: a last line of spaces without a newline after a
+        // literal block (saphyr keeps an extra line break).
+        "- |\n ,\n \n",
+        "- |\n ,\n",
         "-\n- x",
         "a:\n  - x\n",
         "a: [1, {b: c}, \"d\"]",
@@ -287,4 +291,13 @@ fn nul_goes_to_the_full_parser() {
     for src in ["#\u{2}", "a: b # \u{2}\n", "a: \u{7f}\n"] {
         assert_eq!(agree(src), Ok(true), "{src:?}");
     }
+}
+
+// Found by mutated_yaml_agrees: saphyr keeps a final line of spaces (no newline) after a
+// literal block as one more line break (",\n\n"), where a blank line would be clipped; the
+// fast reader leaves that shape to saphyr.
+#[test]
+fn final_spaces_after_a_block_scalar_go_to_the_full_parser() {
+    assert!(fast::parse_stream("- |\n ,\n ").is_none());
+    assert_eq!(agree("- |\n ,\n \n"), Ok(true));
 }
