@@ -26,8 +26,10 @@ struct Line<'a> {
 
 /// Parses every document, or `None` when the input needs the full parser.
 pub(super) fn parse_stream(src: &str) -> Option<Vec<Document<'_>>> {
-    // saphyr ends the stream at a NUL (an error, wherever it is): leave those to it.
-    if src.starts_with('\u{feff}') || src.contains(['\r', '\0']) {
+    // saphyr ends the stream at a NUL (an error, wherever it is) and treats a byte order
+    // mark anywhere as one (even in a comment): leave those to it.
+    let bytes = src.as_bytes();
+    if bytes.contains(&b'\r') || bytes.contains(&0) || src.contains('\u{feff}') {
         return None;
     }
     let lines: Vec<Line<'_>> =

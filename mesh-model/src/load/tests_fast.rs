@@ -288,6 +288,8 @@ fn nul_goes_to_the_full_parser() {
         assert!(fast::parse_stream(src).is_none(), "{src:?}");
         assert!(full(src).is_err(), "{src:?}");
     }
+    // Also found by the fuzzer: a byte order mark inside a comment.
+    assert!(fast::parse_stream("#\u{feff}").is_none());
     for src in ["#\u{2}", "a: b # \u{2}\n", "a: \u{7f}\n"] {
         assert_eq!(agree(src), Ok(true), "{src:?}");
     }
