@@ -7,10 +7,14 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use mesh_routing::lb::cluster::{ClusterLoadAssignment, ClusterSettings, PickContext};
 use mesh_routing::lb::hash::xx_hash64;
+use mesh_routing::lb::policy::Policy;
 use mesh_routing::lb::priority::{HostCounts, PrioritySummary};
 use mesh_routing::lb::ring_hash::{RingBuilder, RingConfig};
-use mesh_routing::lb::{MaglevBuilder, MaglevTable, PriorityLoad, PriorityParams, RingHash, RoundRobin};
+use mesh_routing::lb::{
+    Endpoint, Locality, MaglevBuilder, MaglevTable, PriorityLoad, PriorityParams, RingHash, RoundRobin,
+};
 
 fn hosts(n: usize) -> Vec<(String, f64)> {
     (0..n)
@@ -160,6 +164,47 @@ fn lb_pick(c: &mut Criterion) {
     g.finish();
 }
 
+/// A whole cluster's pick (priority, source, policy) beside the bare round-robin pick it
+/// ends in: 100 endpoints in 4 localities, weights 1 to 5.
+fn cluster_pick(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cluster_pick");
+    let endpoints: Vec<Endpoint> = (0..100u32)
+        .map(|i| {
+            Endpoint::new(format!("10.0.{}.{}:80", i / 256, i % 256))
+                .with_weight(1 + i % 5)
+                .with_locality(Locality::parse(&format!("r1/z{}/", i % 4)))
+        })
+        .collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let active: Vec<u64> = (0..100).map(|i| i % 7).collect();
+    let counters = |m: usize| active.get(m).copied().unwrap_or(0);
+    for (name, policy) in [
+        ("round_robin_100", Policy::RoundRobin),
+        ("least_request_100", Policy::LeastRequest),
+        ("random_100", Policy::Random),
+        ("maglev_100", Policy::Maglev { table_size: 65_537 }),
+    ] {
+        let settings = ClusterSettings { policy, ..Default::default() };
+        let cla = ClusterLoadAssignment::build(endpoints.clone(), &settings, None);
+        let mut state = cla.new_state(0);
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let context = PickContext { hash: Some(next()), active_requests: Some(&counters) };
+                cla.pick_in(&mut state, &mut next, black_box(context))
+            })
+        });
+    }
+    let mut rr = RoundRobin::new(&(0..100).map(|i| 1 + i % 5).collect::<Vec<u32>>(), 0);
+    g.bench_function("bare_round_robin_baseline_100", |b| b.iter(|| rr.pick()));
+    g.finish();
+}
+
 fn priority_load(c: &mut Criterion) {
     let mut g = c.benchmark_group("priority_load");
     let counts = HostCounts { hosts: 10, healthy: 4, degraded: 2, excluded: 1 };
@@ -170,5 +215,14 @@ fn priority_load(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, maglev_build, maglev_rebuild, ring_build, ring_rebuild, lb_pick, priority_load);
+criterion_group!(
+    benches,
+    maglev_build,
+    maglev_rebuild,
+    ring_build,
+    ring_rebuild,
+    lb_pick,
+    cluster_pick,
+    priority_load
+);
 criterion_main!(benches);
