@@ -172,3 +172,34 @@ fn workload_manifests_are_injected_like_kube_inject() {
     std::fs::write(&svc, "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n").unwrap();
     assert_eq!(meshctl(&["inject", "--workload", svc.to_str().unwrap(), "-o", "json"]).0, 1);
 }
+
+// Istio's SPIRE integration: a user template (`sidecarInjectorWebhook.templates.spire`) given
+// in --values and selected with `inject.istio.io/templates: sidecar,spire` replaces the
+// workload socket with the SPIFFE CSI driver (istio testdata spire-template.iop.yaml).
+#[test]
+fn user_templates_from_values_are_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.json");
+    std::fs::write(&r, review(json!({"inject.istio.io/templates": "sidecar,spire"})).to_string()).unwrap();
+    let v = dir.path().join("v.json");
+    let spire = "spec:\n  containers:\n  {{- range .Spec.Containers }}\n  - name: {{ .Name }}\n    env: [{name: SPIFFE_ENDPOINT_SOCKET, value: unix:///run/spire.sock}]\n  {{- end }}\n  volumes:\n  - name: workload-socket\n    csi: {driver: csi.spiffe.io, readOnly: true}\n";
+    std::fs::write(&v, json!({"templates": {"spire": spire}}).to_string()).unwrap();
+    let args = ["inject", "--review", r.to_str().unwrap(), "--values", v.to_str().unwrap(), "-o", "json"];
+    let (code, out) = meshctl(&args);
+    assert_eq!(code, 0, "{out}");
+    let patch: Value =
+        serde_json::from_slice(&decode_base64(out["response"]["patch"].as_str().unwrap())).unwrap();
+    let pod = mesh_kube::inject::apply(&review(json!({}))["request"]["object"], &patch).unwrap();
+    let socket =
+        pod["spec"]["volumes"].as_array().unwrap().iter().find(|v| v["name"] == "workload-socket").unwrap();
+    assert_eq!(socket["csi"]["driver"], "csi.spiffe.io");
+    let web = &pod["spec"]["containers"][0];
+    assert_eq!(web["name"], "web");
+    assert!(web["env"].as_array().unwrap().iter().any(|e| e["name"] == "SPIFFE_ENDPOINT_SOCKET"), "{web}");
+
+    // A template naming a function Go's text/template does not know is refused like Istio.
+    std::fs::write(&v, json!({"templates": {"spire": "{{ nope . }}"}}).to_string()).unwrap();
+    let (code, out) = meshctl(&args);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["response"]["allowed"], false);
+}

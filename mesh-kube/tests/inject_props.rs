@@ -5,6 +5,7 @@
 // Test helpers may panic: a panic here is a failed test.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use mesh_kube::inject::gotemplate::Template;
 use mesh_kube::inject::smp::merge_pod;
 use mesh_kube::inject::{InjectValues, apply, diff, inject_pod};
 use proptest::prelude::*;
@@ -165,6 +166,93 @@ proptest! {
                 for c in side["spec"][key].as_array().into_iter().flatten() {
                     prop_assert!(merged["spec"][key].as_array().unwrap().iter().any(|m| m["name"] == c["name"]));
                 }
+            }
+        }
+    }
+}
+
+/// Template text: fragments of Go template syntax (valid and broken) glued at random.
+fn template_text() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "{{",
+        "}}",
+        "{{- ",
+        " -}}",
+        "{{/*",
+        "*/}}",
+        ".",
+        ".Values",
+        ".Spec.Containers",
+        ".a.b",
+        "$",
+        "$x",
+        ":=",
+        "=",
+        "|",
+        "(",
+        ")",
+        ",",
+        " ",
+        "\n",
+        "if",
+        "else",
+        "end",
+        "range",
+        "with",
+        "define",
+        "template",
+        "block",
+        "break",
+        "continue",
+        "\"s\"",
+        "`raw`",
+        "'c'",
+        "1",
+        "-3",
+        "1e3",
+        "0x1f",
+        "true",
+        "nil",
+        "printf \"%05d %q %v\"",
+        "index",
+        "len",
+        "eq",
+        "and",
+        "or",
+        "not",
+        "default",
+        "toYaml",
+        "indent 2",
+        "nindent",
+        "list",
+        "append",
+        "fromJSON",
+        "toJson",
+        "omitNil",
+        "trunc",
+        "quote",
+        "join \",\"",
+        "text",
+        "\\",
+        "\"",
+        "é",
+        "%",
+    ]);
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    // The interpreter never panics: every template text is parsed and run, or refused
+    // with an error.
+    #[test]
+    fn go_template_interpreter_never_panics(text in template_text(), raw in ".{0,60}") {
+        let data = json!({"Values": {"a": {"b": [1, "x", null]}}, "Spec": {"Containers": [{"name": "c"}]},
+                          "a": {"b": 2.5}, "m": {"k": "v"}});
+        for t in [&text, &raw] {
+            if let Ok(parsed) = Template::parse(t) {
+                let _ = parsed.render_json(&data);
             }
         }
     }

@@ -10,6 +10,7 @@
 mod access;
 pub mod decision;
 pub mod deploy_meta;
+pub mod gotemplate;
 pub mod openshift;
 pub mod overrides;
 pub mod patch;
@@ -65,6 +66,18 @@ pub enum InjectError {
         name: String,
         /// The templates there are.
         known: String,
+    },
+    /// A user's injection template (`sidecarInjectorWebhook.templates`) does not parse,
+    /// fails while running (`{{ index .Values.missing "x" }}`), or does not render a YAML
+    /// mapping.
+    #[error("injection template {name:?} failed at line {line}: {reason}")]
+    Template {
+        /// The template's name.
+        name: String,
+        /// The 1-based line of the action at fault (0 for the rendered YAML as a whole).
+        line: usize,
+        /// Why.
+        reason: String,
     },
     /// The pod's Prometheus scrape annotations cannot be merged, such as a port the agent
     /// itself uses.

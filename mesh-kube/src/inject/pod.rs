@@ -19,7 +19,7 @@ use super::prometheus::{is_prometheus_annotation, prometheus_merge, prometheus_p
 use super::smp::merge_into;
 use super::template::{
     INIT_CONTAINER, PROXY_CONTAINER, STATUS_ANNOTATION, TemplateInput, VALIDATION_CONTAINER, parse_go_bool,
-    render, select, string_map, validate_annotations,
+    render_selected, select, string_map, validate_annotations,
 };
 use super::{InjectError, InjectValues, proxy_config};
 use crate::capture::annotations::STATUS_PORT;
@@ -137,9 +137,9 @@ pub fn inject_pod_of(pod: &Value, deploy: &DeployMeta, values: &InjectValues) ->
     // containers first, where the template puts the proxy.
     let mut template = json!({});
     let mut merged = pod.clone();
-    for name in select(&annotations)? {
+    for selected in select(&annotations, values)? {
         let input = TemplateInput { pod: &stripped, values, proxy_config: &pc, deploy };
-        let rendered = render(name, input)?;
+        let rendered = render_selected(selected, input)?;
         // Only the names of what the templates add are needed later (status annotation,
         // overrides), so the accumulated template keeps just those.
         merge_into(&mut template, names_only(&rendered));

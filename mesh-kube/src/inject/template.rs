@@ -382,19 +382,50 @@ impl Template {
 /// `inject.istio.io/templates`: the templates a pod asks for, comma-separated.
 pub const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 
-/// The templates for a pod: those its annotation names, else `sidecar`.
-pub fn select(annotations: &BTreeMap<String, String>) -> Result<Vec<Template>, InjectError> {
-    let Some(names) = annotations.get(TEMPLATES_ANNOTATION) else { return Ok(vec![Template::Sidecar]) };
-    names
-        .split(',')
-        .map(str::trim)
-        .map(|n| {
-            Template::from_name(n).ok_or_else(|| InjectError::UnknownTemplate {
-                name: n.to_string(),
-                known: "sidecar, gateway, grpc-agent, grpc-simple".into(),
-            })
-        })
-        .collect()
+/// A template a pod asks for: one meshkit renders in Rust, or one the user wrote
+/// (`sidecarInjectorWebhook.templates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selected<'a> {
+    /// A built-in template.
+    BuiltIn(Template),
+    /// A user's template: Go `text/template` text rendering a partial pod in YAML.
+    User {
+        /// Its name.
+        name: &'a str,
+        /// Its text.
+        text: &'a str,
+    },
+}
+
+/// The names of the built-in templates, in the order errors list them.
+const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-agent", "grpc-simple"];
+
+/// The template called `name`: the user's when they wrote one of that name (it replaces a
+/// built-in, as Istio's chart merges `sidecarInjectorWebhook.templates` over its own),
+/// else the built-in.
+fn resolve<'a>(name: &str, values: &'a InjectValues) -> Option<Selected<'a>> {
+    if let Some((name, text)) = values.templates.get_key_value(name) {
+        return Some(Selected::User { name, text });
+    }
+    Template::from_name(name).map(Selected::BuiltIn)
+}
+
+/// The templates for a pod: those its `inject.istio.io/templates` annotation names
+/// (comma-separated, trimmed), else `sidecar`; each the user's or a built-in.
+pub fn select<'a>(
+    annotations: &BTreeMap<String, String>,
+    values: &'a InjectValues,
+) -> Result<Vec<Selected<'a>>, InjectError> {
+    let Some(names) = annotations.get(TEMPLATES_ANNOTATION) else {
+        return resolve("sidecar", values).map(|t| vec![t]).ok_or_else(|| unknown("sidecar", values));
+    };
+    names.split(',').map(str::trim).map(|n| resolve(n, values).ok_or_else(|| unknown(n, values))).collect()
+}
+
+fn unknown(name: &str, values: &InjectValues) -> InjectError {
+    let mut known: Vec<&str> = BUILT_IN.to_vec();
+    known.extend(values.templates.keys().map(String::as_str).filter(|n| !BUILT_IN.contains(n)));
+    InjectError::UnknownTemplate { name: name.to_string(), known: known.join(", ") }
 }
 
 /// What every template reads, derived once from the pod and the settings.
@@ -446,6 +477,21 @@ impl<'a> Common<'a> {
     /// The template's `annotation` helper: the pod's annotation, else the default.
     pub(crate) fn ann(&self, key: &str, default: &str) -> String {
         self.annotations.get(key).cloned().unwrap_or_else(|| default.into())
+    }
+
+    /// The canonical service labels as the gateway and gRPC templates set them: the name
+    /// from the first label that has one, else the workload (not truncated or trimmed, unlike
+    /// the sidecar template's), and the revision.
+    pub(crate) fn canonical_labels(&self) -> Map<String, Value> {
+        let name = ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]
+            .iter()
+            .filter_map(|k| self.labels.get(*k))
+            .find(|s| !s.is_empty())
+            .unwrap_or(&self.deploy.name);
+        let mut labels = Map::new();
+        labels.insert("service.istio.io/canonical-name".into(), json!(name));
+        labels.insert("service.istio.io/canonical-revision".into(), json!(canonical_revision(&self.labels)));
+        labels
     }
 
     /// `istio.io/rev` and the default-container annotations, shared by every proxy template.
@@ -707,20 +753,7 @@ impl<'a> Common<'a> {
             volumes.push(json!({"emptyDir": {}, "name": "credential-socket"}));
             volumes.push(json!({"emptyDir": {}, "name": "workload-certs"}));
         }
-        if self.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
-            volumes.push(json!({"name": "custom-bootstrap-volume",
-                "configMap": {"name": self.ann("sidecar.istio.io/bootstrapOverride", "")}}));
-        }
-        volumes.extend([
-            json!({"emptyDir": {"medium": "Memory"}, "name": "istio-envoy"}),
-            json!({"name": "istio-data", "emptyDir": {}}),
-            json!({"name": "istio-podinfo", "downwardAPI": {"items": [
-                {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
-                {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
-            ]}}),
-            json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
-                "path": "istio-token", "expirationSeconds": 43200, "audience": values.token_audience}}]}}),
-        ]);
+        volumes.extend(self.agent_volumes("istio-envoy"));
         if values.pilot_cert_provider == "istiod" {
             volumes.push(json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}));
         }
@@ -736,6 +769,28 @@ impl<'a> Common<'a> {
             volumes.extend(user_entries(&self.annotations, "sidecar.istio.io/userVolume")?);
         }
         Ok(volumes)
+    }
+
+    /// The volumes every agent template lists after its socket volumes: the custom bootstrap
+    /// (with `sidecar.istio.io/bootstrapOverride`), the agent's in-memory xDS/SDS volume
+    /// (`istio-envoy`, `istio-xds` for gRPC), its data, the pod info and the CA token.
+    pub(crate) fn agent_volumes(&self, xds_volume: &str) -> Vec<Value> {
+        let mut volumes = Vec::new();
+        if self.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
+            volumes.push(json!({"name": "custom-bootstrap-volume",
+                "configMap": {"name": self.ann("sidecar.istio.io/bootstrapOverride", "")}}));
+        }
+        volumes.extend([
+            json!({"emptyDir": {"medium": "Memory"}, "name": xds_volume}),
+            json!({"name": "istio-data", "emptyDir": {}}),
+            json!({"name": "istio-podinfo", "downwardAPI": {"items": [
+                {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
+            ]}}),
+            json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
+                "path": "istio-token", "expirationSeconds": 43200, "audience": self.values.token_audience}}]}}),
+        ]);
+        volumes
     }
 
     /// `istio-certs`: the service account's legacy certificate secret (`mountMtlsCerts`).
@@ -781,7 +836,15 @@ pub fn validate_annotations(
     Ok(())
 }
 
-/// Renders one template for a pod: the partial pod that is overlaid on it.
+/// Renders a built-in or user template for a pod: the partial pod that is overlaid on it.
+pub fn render_selected(selected: Selected<'_>, input: TemplateInput<'_>) -> Result<Value, InjectError> {
+    match selected {
+        Selected::BuiltIn(t) => render(t, input),
+        Selected::User { name, text } => user::render(name, text, &Common::new(input)),
+    }
+}
+
+/// Renders one built-in template for a pod: the partial pod that is overlaid on it.
 pub fn render(template: Template, input: TemplateInput<'_>) -> Result<Value, InjectError> {
     let common = Common::new(input);
     match template {
@@ -804,6 +867,7 @@ pub(crate) fn parse_go_bool(v: &str) -> Option<bool> {
 mod gateway;
 mod grpc;
 mod sidecar;
+mod user;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,8 @@
 //! The injector's settings: the Helm values and mesh config the sidecar template reads,
 //! with the defaults of Istio's `istio-discovery` chart.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -103,6 +105,12 @@ pub struct InjectValues {
     pub openshift: bool,
     /// What traffic capture falls back to.
     pub capture: CaptureDefaults,
+    /// `sidecarInjectorWebhook.templates`: the user's own injection templates by name, Go
+    /// `text/template` text that renders a partial pod in YAML (see
+    /// [`gotemplate`](super::gotemplate) for the subset). A pod selects them with
+    /// `inject.istio.io/templates`; one named like a built-in (`sidecar`, `gateway`,
+    /// `grpc-agent`, `grpc-simple`) replaces it, as in Istio's chart.
+    pub templates: BTreeMap<String, String>,
 }
 
 impl Default for InjectValues {
@@ -154,6 +162,80 @@ impl Default for InjectValues {
             proxy_gid: String::new(),
             openshift: false,
             capture: CaptureDefaults::default(),
+            templates: BTreeMap::new(),
         }
+    }
+}
+
+impl InjectValues {
+    /// The settings as the `istio-discovery` chart's values (`.Values` of an injection
+    /// template): `global.*`, `pilot.cni.*`, `revision`, `sidecarInjectorWebhook.*`, with
+    /// the keys Istio's own templates read.
+    ///
+    /// ```
+    /// let v = mesh_kube::inject::InjectValues::default().chart_values();
+    /// assert_eq!(v["global"]["proxy"]["clusterDomain"], "cluster.local");
+    /// assert_eq!(v["pilot"]["cni"]["enabled"], false);
+    /// ```
+    pub fn chart_values(&self) -> Value {
+        let c = &self.capture;
+        let port = |s: &str| s.parse::<i64>().map_or_else(|_| json!(s), |p| json!(p));
+        let proxy = json!({
+            "image": self.proxy_image,
+            "clusterDomain": self.cluster_domain,
+            "logLevel": self.log_level,
+            "componentLogLevel": self.component_log_level,
+            "privileged": self.privileged,
+            "capNetBindService": self.cap_net_bind_service,
+            "holdApplicationUntilProxyStarts": self.hold_application_until_proxy_starts,
+            "readinessInitialDelaySeconds": self.readiness_initial_delay_seconds,
+            "readinessPeriodSeconds": self.readiness_period_seconds,
+            "readinessFailureThreshold": self.readiness_failure_threshold,
+            "startupProbe": {
+                "enabled": self.startup_probe,
+                "failureThreshold": self.startup_probe_failure_threshold,
+            },
+            "resources": self.proxy_resources,
+            "statusPort": port(&c.status_port),
+            "includeIPRanges": c.include_ip_ranges,
+            "excludeIPRanges": c.exclude_ip_ranges,
+            "includeInboundPorts": c.include_inbound_ports,
+            "excludeInboundPorts": c.exclude_inbound_ports,
+            "includeOutboundPorts": c.include_outbound_ports,
+            "excludeOutboundPorts": c.exclude_outbound_ports,
+            "tracer": "none",
+            "lifecycle": {},
+        });
+        json!({
+            "revision": self.revision,
+            "global": {
+                "hub": self.hub,
+                "tag": self.tag,
+                "variant": self.variant,
+                "imagePullPolicy": self.image_pull_policy,
+                "imagePullSecrets": self.image_pull_secrets,
+                "istioNamespace": self.istio_namespace,
+                "caAddress": self.ca_address,
+                "caName": "",
+                "pilotCertProvider": self.pilot_cert_provider,
+                "trustDomain": self.trust_domain,
+                "meshID": self.mesh_id,
+                "multiCluster": {"clusterName": self.cluster_id},
+                "network": self.network,
+                "logging": {"level": self.agent_log_level},
+                "logAsJson": self.log_as_json,
+                "mountMtlsCerts": self.mount_mtls_certs,
+                "nativeNftables": false,
+                "sds": {"token": {"aud": self.token_audience}},
+                "sts": {"servicePort": 0},
+                "proxy": proxy,
+                "proxy_init": {"image": self.proxy_init_image, "forceApplyIptables": false},
+            },
+            "pilot": {"cni": {"enabled": self.cni, "provider": self.cni_provider}},
+            "sidecarInjectorWebhook": {
+                "rewriteAppHTTPProbe": self.rewrite_app_http_probe,
+                "templates": self.templates,
+            },
+        })
     }
 }

@@ -10,14 +10,7 @@ use crate::inject::{InjectError, proxy_config};
 /// Renders the `gateway` template for one pod.
 pub(super) fn render(c: &Common<'_>) -> Result<Value, InjectError> {
     let values = c.values;
-    let mut labels = Map::new();
-    let name = ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]
-        .iter()
-        .filter_map(|k| c.labels.get(*k))
-        .find(|s| !s.is_empty())
-        .unwrap_or(&c.deploy.name);
-    labels.insert("service.istio.io/canonical-name".into(), json!(name));
-    labels.insert("service.istio.io/canonical-revision".into(), json!(super::canonical_revision(&c.labels)));
+    let labels = c.canonical_labels();
 
     let mode = proxy_config::interception_mode(c.pc).unwrap_or(&values.capture.interception_mode);
     let mut proxy = json!({"name": PROXY_CONTAINER, "image": c.proxy_image()});

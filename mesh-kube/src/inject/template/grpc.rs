@@ -86,15 +86,7 @@ pub(super) fn render_simple(c: &Common<'_>) -> Result<Value, InjectError> {
 /// volume, and the app containers given gRPC's xDS bootstrap and certificate mounts.
 pub(super) fn render_agent(c: &Common<'_>) -> Result<Value, InjectError> {
     let values = c.values;
-    let mut labels = Map::new();
-    // Unlike the sidecar template, the canonical name is not truncated or trimmed here.
-    let name = ["service.istio.io/canonical-name", "app.kubernetes.io/name", "app"]
-        .iter()
-        .filter_map(|k| c.labels.get(*k))
-        .find(|s| !s.is_empty())
-        .unwrap_or(&c.deploy.name);
-    labels.insert("service.istio.io/canonical-name".into(), json!(name));
-    labels.insert("service.istio.io/canonical-revision".into(), json!(super::canonical_revision(&c.labels)));
+    let labels = c.canonical_labels();
     let mut annotations = c.base_annotations();
     annotations.insert("sidecar.istio.io/rewriteAppHTTPProbers".into(), json!("false"));
 
@@ -208,20 +200,7 @@ fn agent_env(c: &Common<'_>) -> Vec<Value> {
 fn agent_volumes(c: &Common<'_>) -> Result<Vec<Value>, InjectError> {
     let values = c.values;
     let mut volumes = vec![json!({"name": "workload-socket"}), json!({"name": "workload-certs"})];
-    if c.annotations.contains_key("sidecar.istio.io/bootstrapOverride") {
-        volumes.push(json!({"name": "custom-bootstrap-volume",
-            "configMap": {"name": c.ann("sidecar.istio.io/bootstrapOverride", "")}}));
-    }
-    volumes.extend([
-        json!({"emptyDir": {"medium": "Memory"}, "name": "istio-xds"}),
-        json!({"name": "istio-data", "emptyDir": {}}),
-        json!({"name": "istio-podinfo", "downwardAPI": {"items": [
-            {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
-            {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}}
-        ]}}),
-        json!({"name": "istio-token", "projected": {"sources": [{"serviceAccountToken": {
-            "path": "istio-token", "expirationSeconds": 43200, "audience": values.token_audience}}]}}),
-    ]);
+    volumes.extend(c.agent_volumes("istio-xds"));
     if values.pilot_cert_provider == "istiod" {
         volumes.push(json!({"name": "istiod-ca-cert", "configMap": {"name": "istio-ca-root-cert"}}));
     }

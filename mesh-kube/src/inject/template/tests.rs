@@ -178,7 +178,79 @@ fn unknown_template_is_an_error() {
             known: "sidecar, gateway, grpc-agent, grpc-simple".into()
         }
     );
-    assert_eq!(select(&BTreeMap::new()).unwrap(), vec![Template::Sidecar]);
+    let values = InjectValues::default();
+    assert_eq!(select(&BTreeMap::new(), &values).unwrap(), vec![Selected::BuiltIn(Template::Sidecar)]);
+}
+
+fn with_templates(templates: &[(&str, &str)]) -> InjectValues {
+    InjectValues {
+        templates: templates.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..InjectValues::default()
+    }
+}
+
+// istio-discovery istiod-injector-configmap.yaml: a values template named like a built-in
+// replaces it (the chart leaves the built-in out when the values have the key).
+#[test]
+fn user_templates_are_selected_and_replace_built_ins() {
+    let values = with_templates(&[("sidecar", "metadata: {labels: {mine: \"yes\"}}"), ("extra", "{}")]);
+    let sel = select(&BTreeMap::new(), &values).unwrap();
+    assert!(matches!(sel[0], Selected::User { name: "sidecar", .. }));
+    let out = inject_pod(&pod(json!({})), &values).unwrap();
+    assert_eq!(out["metadata"]["labels"]["mine"], "yes");
+    assert_eq!(out["spec"]["containers"].as_array().unwrap().len(), 1, "the built-in sidecar is replaced");
+    let err = inject_pod(&pod(json!({"inject.istio.io/templates": "nope"})), &values).unwrap_err();
+    assert_eq!(
+        err,
+        InjectError::UnknownTemplate {
+            name: "nope".into(),
+            known: "sidecar, gateway, grpc-agent, grpc-simple, extra".into()
+        }
+    );
+}
+
+// istio inject.go RunTemplate: the template sees SidecarTemplateData (ObjectMeta, Spec,
+// Values, ProxyConfig, DeploymentMeta, ...), and templates overlay in the order named.
+#[test]
+fn user_templates_see_istios_template_data() {
+    let text = r#"metadata:
+  annotations:
+    seen: "{{ .DeploymentMeta.Name }}/{{ .ObjectMeta.Labels.app }}/{{ .Values.global.proxy.clusterDomain }}/{{ .ProxyConfig.InterceptionMode }}/{{ annotation .ObjectMeta `x` `dflt` }}/{{ .Revision | default `default` }}"
+    ports: "{{ range $c := .Spec.Containers }}{{ range $c.Ports }}{{ .ContainerPort }}{{ end }}{{ end }}"
+    missing: "{{ .Values.global.nope }}"
+spec:
+  containers:
+  {{- range .Spec.Containers }}
+  - name: {{ .Name }}
+    env: [{name: INJECTED, value: "1"}]
+  {{- end }}
+"#;
+    let values = with_templates(&[("mine", text)]);
+    let p = pod(json!({"inject.istio.io/templates": "sidecar,mine"}));
+    let out = inject_pod(&p, &values).unwrap();
+    let ann = &out["metadata"]["annotations"];
+    assert_eq!(ann["seen"], "reviews-v1-abc/reviews/cluster.local/REDIRECT/dflt/default");
+    assert_eq!(ann["ports"], "9080");
+    assert_eq!(ann["missing"], "<no value>");
+    assert_eq!(out["spec"]["containers"][0]["env"][0]["name"], "INJECTED");
+    assert_eq!(out["spec"]["containers"][1]["name"], "istio-proxy");
+}
+
+#[test]
+fn broken_user_templates_are_typed_errors() {
+    for (text, line) in
+        [("a: 1\n{{ if }}", 2), ("{{ .Values.global.x.y.z | toLower }}", 1), ("- a\n- b", 0), ("a: [", 0)]
+    {
+        let values = with_templates(&[("bad", text)]);
+        let err = inject_pod(&pod(json!({"inject.istio.io/templates": "bad"})), &values).unwrap_err();
+        match err {
+            InjectError::Template { name, line: l, .. } => {
+                assert_eq!(name, "bad");
+                assert_eq!(l, line, "{text}");
+            }
+            other => panic!("{text}: {other}"),
+        }
+    }
 }
 
 // istio template.go appendMultusNetwork and imageURL.
