@@ -15,6 +15,7 @@ pub mod meta;
 pub mod networking;
 pub mod object;
 pub mod path_normalization;
+pub mod re2;
 pub mod registry;
 pub mod resource;
 pub mod security;

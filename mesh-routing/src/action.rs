@@ -139,7 +139,7 @@ fn replace_prefix(path: &str, matched_len: usize, with: &str) -> String {
 pub fn rewritten_path(rw: &HttpRewrite, req: &RouteRequest<'_>, matched_len: usize) -> Option<String> {
     if let Some(rr) = &rw.uri_regex_rewrite {
         let pattern = rr.match_regex.as_deref()?;
-        let re = regex::Regex::new(pattern).ok()?;
+        let re = mesh_model::re2::regex(pattern).ok()?;
         let sub = re2_substitution(rr.rewrite.as_deref().unwrap_or(""));
         let path = req.path_only();
         let rest = &req.path[path.len()..];

@@ -139,7 +139,9 @@ impl RouteTable {
                 PathMatch::Regex { source, regex: Some(_) } => match literal_prefix(source) {
                     // Only paths starting with the literal can match: look the route up by it.
                     Some(lit) => exact_prefix.insert(lit, id, true),
-                    None => regex_patterns.push((id, format!("^(?:{source})$"))),
+                    None => {
+                        regex_patterns.push((id, format!("^(?:{})$", mesh_model::re2::translate(source))))
+                    }
                 },
                 PathMatch::Regex { regex: None, .. } => {}
             }

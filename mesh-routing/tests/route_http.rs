@@ -100,6 +100,22 @@ fn regex_uri_must_match_whole_path() {
     assert_eq!(action(&r, &req("reviews", "/r/12/x")), "notFound");
 }
 
+// envoy safe_regex is RE2: \d is ASCII (Arabic-Indic digits are not digits), \Q...\E quotes.
+#[test]
+fn header_regex_has_re2_meaning() {
+    let r = vs(r"  - match: [{headers: {x-id: {regex: '\d+'}}}]
+    route: [{destination: {host: reviews, subset: digits}}]
+  - match: [{headers: {x-id: {regex: '\Qa.b\E'}}}]
+    route: [{destination: {host: reviews, subset: quoted}}]
+  - route: [{destination: {host: reviews, subset: other}}]
+");
+    let id = |v: &str| subset(&r, &req("reviews", "/").header("x-id", v));
+    assert_eq!(id("123").as_deref(), Some("digits"));
+    assert_eq!(id("\u{0661}\u{0662}").as_deref(), Some("other"));
+    assert_eq!(id("a.b").as_deref(), Some("quoted"));
+    assert_eq!(id("aXb").as_deref(), Some("other"));
+}
+
 #[test]
 fn header_exact_match() {
     let r = vs("  - match: [{headers: {end-user: {exact: jason}}}]

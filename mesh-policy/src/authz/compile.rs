@@ -159,8 +159,9 @@ fn quote(s: &str) -> String {
     regex::escape(s)
 }
 
+/// A whole-value match with RE2's meaning (Envoy's `safe_regex`).
 fn anchored(re: &str) -> Option<Regex> {
-    Regex::new(&format!("^(?:{re})$")).ok()
+    mesh_model::re2::full_match(re).ok()
 }
 
 /// Compiles one value into atoms (several for a principal expanded over trust domain

@@ -63,9 +63,7 @@ impl StrMatch {
 }
 
 /// Compiles `r` so that it must match a whole value, as RE2's `FullMatch` does.
+/// The pattern has RE2's meaning (`mesh_model::re2`: ASCII `\d \w \s \b`, `\Q...\E`).
 pub(crate) fn full_match_regex(r: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(&format!("^(?:{r})$"))
-        .size_limit(1 << 22)
-        .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid regex").trim().to_string())
+    mesh_model::re2::full_match(r)
 }
