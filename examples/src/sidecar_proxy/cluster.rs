@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use mesh_identity::{SpiffeId, TrustDomain};
+use mesh_model::networking::LbPolicy;
 use mesh_model::networking::LocalityLoadBalancerSetting;
 use mesh_model::registry::Service;
 use mesh_routing::RouteDecision;
-use mesh_model::networking::LbPolicy;
 use mesh_routing::lb::cluster::{
     ClientLocality, ClusterLoadAssignment, ClusterSettings, PickContext, PickState, endpoint_from_registry,
 };
@@ -144,7 +144,11 @@ impl Cluster {
     /// ([`ClusterLoadAssignment::pick_in`]) and counts the request in flight to it until the
     /// returned guard is dropped.
     pub fn pick(self: &Arc<Self>, draws: &Draws, request: &HashInput<'_>) -> Option<(Upstream, InFlight)> {
-        let hash = if self.hash_policies.is_empty() { None } else { request_hash(&self.hash_policies, request).hash };
+        let hash = if self.hash_policies.is_empty() {
+            None
+        } else {
+            request_hash(&self.hash_policies, request).hash
+        };
         let active = |m: usize| self.active.get(m).map_or(0, |a| a.load(Ordering::Relaxed));
         let context = PickContext { hash, active_requests: Some(&active) };
         let member = {

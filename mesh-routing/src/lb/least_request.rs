@@ -80,7 +80,11 @@ impl LeastRequest {
 
     /// [`pick`](Self::pick) with host `i`'s active requests given by `active(i)`, for a
     /// caller whose counters are not laid out by host.
-    pub fn pick_by(&mut self, active: impl Fn(usize) -> u64, random: &mut impl RandomSource) -> Option<usize> {
+    pub fn pick_by(
+        &mut self,
+        active: impl Fn(usize) -> u64,
+        random: &mut impl RandomSource,
+    ) -> Option<usize> {
         let n = self.weights.len();
         if n == 0 {
             return None;
