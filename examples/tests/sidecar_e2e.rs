@@ -303,8 +303,13 @@ async fn reload_changes_routing_without_dropping_in_flight_requests() {
     .expect("the test finished in time");
 }
 
-/// `cart` over both reviews sidecars, balanced by Maglev on the `x-user` header.
+/// `cart` over both reviews sidecars, balanced by Maglev on the `x-user` header (or, with
+/// `cookie`, on a generated `user` cookie).
 fn consistent_hash_cart(v1: SocketAddr, v2: SocketAddr) -> String {
+    consistent_hash_cart_on(v1, v2, "httpHeaderName: x-user")
+}
+
+fn consistent_hash_cart_on(v1: SocketAddr, v2: SocketAddr, key: &str) -> String {
     format!(
         "\
 apiVersion: networking.istio.io/v1
@@ -325,7 +330,7 @@ metadata: {{name: cart, namespace: default}}
 spec:
   host: cart
   trafficPolicy:
-    loadBalancer: {{consistentHash: {{httpHeaderName: x-user, maglev: {{tableSize: 65537}}}}}}
+    loadBalancer: {{consistentHash: {{{key}, maglev: {{tableSize: 65537}}}}}}
 ",
         v1.port(),
         v2.port()
@@ -358,6 +363,48 @@ async fn consistent_hash_keeps_each_user_on_one_endpoint() {
             if seen[0].starts_with("reviews-v1") { users_on.0 += 1 } else { users_on.1 += 1 }
         }
         assert!(users_on.0 > 0 && users_on.1 > 0, "{users_on:?}");
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}
+
+// istio consistentHash.httpCookie with a ttl: Envoy generates the cookie for a request
+// without one and sets it on the response; requests carrying it stay on one endpoint.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_hash_cookie_is_set_and_sticks() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+        let before = mesh.productpage.generation();
+        let cart = consistent_hash_cart_on(
+            mesh.reviews_v1.inbound_addr(),
+            mesh.reviews_v2.inbound_addr(),
+            "httpCookie: {name: user, ttl: 60s, path: /}",
+        );
+        mesh.dir.write("cart.yaml", &cart);
+        wait_for_generation(&mesh.productpage, before + 1).await;
+        let (status, body, headers) = common::get_full(out, "cart:9080", "/reviews/c", &[]).await;
+        assert_eq!(status, 200, "{body}");
+        let set_cookie = headers
+            .iter()
+            .find(|(k, _)| k == "set-cookie")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no set-cookie in {headers:?}"));
+        assert!(
+            set_cookie.starts_with("user=\"") && set_cookie.ends_with("\"; Max-Age=60; Path=/; HttpOnly"),
+            "{set_cookie}"
+        );
+        let cookie = set_cookie.split(';').next().unwrap_or_default().to_string();
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            let (status, body, headers) =
+                common::get_full(out, "cart:9080", "/reviews/c", &[("cookie", &cookie)]).await;
+            assert_eq!(status, 200, "{body}");
+            assert!(headers.iter().all(|(k, _)| k != "set-cookie"), "a request with the cookie gets none");
+            seen.push(body.split('|').next().unwrap_or("").to_string());
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
         drop(mesh);
     })
     .await

@@ -24,7 +24,7 @@ use mesh_routing::RouteDecision;
 use mesh_routing::lb::cluster::{
     ClientLocality, ClusterLoadAssignment, ClusterSettings, PickContext, PickState, endpoint_from_registry,
 };
-use mesh_routing::lb::hash_policy::{HashInput, request_hash};
+use mesh_routing::lb::hash_policy::{HashInput, request_hash, set_cookie_header};
 use mesh_routing::lb::{HashPolicy, Locality};
 
 use crate::credentials::Draws;
@@ -54,6 +54,17 @@ pub struct Cluster {
     hash_policies: Vec<HashPolicy>,
     /// Requests in flight to each member (awaiting response headers).
     active: Vec<AtomicU64>,
+}
+
+/// An endpoint picked for a request.
+#[derive(Debug)]
+pub struct Picked {
+    /// Where the request goes.
+    pub upstream: Upstream,
+    /// Counts it in flight until dropped.
+    pub in_flight: InFlight,
+    /// The `set-cookie` header for a generated hash cookie.
+    pub set_cookie: Option<String>,
 }
 
 /// One request in flight to a cluster member, counted until dropped.
@@ -142,12 +153,14 @@ impl Cluster {
 
     /// Picks an endpoint for a request as Envoy's balancer does
     /// ([`ClusterLoadAssignment::pick_in`]) and counts the request in flight to it until the
-    /// returned guard is dropped.
-    pub fn pick(self: &Arc<Self>, draws: &Draws, request: &HashInput<'_>) -> Option<(Upstream, InFlight)> {
-        let hash = if self.hash_policies.is_empty() {
-            None
+    /// returned guard is dropped. With a cookie hash key the request lacks, the
+    /// `set-cookie` header Envoy adds to the response comes too.
+    pub fn pick(self: &Arc<Self>, draws: &Draws, request: &HashInput<'_>) -> Option<Picked> {
+        let (hash, set_cookie) = if self.hash_policies.is_empty() {
+            (None, None)
         } else {
-            request_hash(&self.hash_policies, request).hash
+            let h = request_hash(&self.hash_policies, request);
+            (h.hash, set_cookie_header(&self.hash_policies, &h))
         };
         let active = |m: usize| self.active.get(m).map_or(0, |a| a.load(Ordering::Relaxed));
         let context = PickContext { hash, active_requests: Some(&active) };
@@ -159,7 +172,7 @@ impl Cluster {
         if let Some(a) = self.active.get(member) {
             a.fetch_add(1, Ordering::Relaxed);
         }
-        Some((upstream, InFlight { cluster: self.clone(), member }))
+        Some(Picked { upstream, in_flight: InFlight { cluster: self.clone(), member }, set_cookie })
     }
 }
 

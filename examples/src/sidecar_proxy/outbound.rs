@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::client::conn::http2::SendRequest;
-use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION, SET_COOKIE};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 
 use super::Shared;
-use super::cluster::{ClientView, Cluster, InFlight, Upstream};
+use super::cluster::{ClientView, Cluster, InFlight, Picked, Upstream};
 use super::headers::{Headers, strip_hop_by_hop};
 use crate::credentials::{Body, BoxError, Credentials, full};
 
@@ -72,6 +72,8 @@ enum Plan {
         upstream: Upstream,
         /// Counts the request in flight to the upstream (least request) until dropped.
         in_flight: InFlight,
+        /// The `set-cookie` of a generated hash cookie, added to the response.
+        set_cookie: Option<String>,
         path: String,
         authority: String,
         timeout: Option<std::time::Duration>,
@@ -81,10 +83,10 @@ enum Plan {
 
 /// Routes and forwards one request of the local app.
 async fn handle(req: Request<Incoming>, shared: &Shared, conn: Connection) -> Response<Body> {
-    let (upstream, in_flight, path, authority, timeout, delay) = match plan(&req, shared, conn) {
+    let (upstream, in_flight, set_cookie, path, authority, timeout, delay) = match plan(&req, shared, conn) {
         Plan::Reply(resp) => return resp,
-        Plan::Forward { upstream, in_flight, path, authority, timeout, delay } => {
-            (upstream, in_flight, path, authority, timeout, delay)
+        Plan::Forward { upstream, in_flight, set_cookie, path, authority, timeout, delay } => {
+            (upstream, in_flight, set_cookie, path, authority, timeout, delay)
         }
     };
     if let Some(d) = delay {
@@ -114,6 +116,10 @@ async fn handle(req: Request<Incoming>, shared: &Shared, conn: Connection) -> Re
             let (mut parts, body) = resp.into_parts();
             strip_hop_by_hop(&mut parts.headers);
             parts.version = Version::HTTP_11;
+            // envoy router: the generated hash cookie goes back to the client.
+            if let Some(v) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                parts.headers.append(SET_COOKIE, v);
+            }
             Response::from_parts(parts, body.map_err(BoxError::from).boxed())
         }
         Err(_) => local_reply(
@@ -218,7 +224,7 @@ fn plan(req: &Request<Incoming>, shared: &Shared, conn: Connection) -> Plan {
         remote_address: Some(&peer),
         local_address: local.as_deref(),
     };
-    let Some((upstream, in_flight)) = cluster.pick(&shared.draws, &hash_input) else {
+    let Some(Picked { upstream, in_flight, set_cookie }) = cluster.pick(&shared.draws, &hash_input) else {
         return Plan::Reply(local_reply(StatusCode::SERVICE_UNAVAILABLE, "no healthy upstream"));
     };
     let (path, authority) =
@@ -226,6 +232,7 @@ fn plan(req: &Request<Incoming>, shared: &Shared, conn: Connection) -> Plan {
     Plan::Forward {
         upstream,
         in_flight,
+        set_cookie,
         path,
         authority,
         timeout: decision.timeout.and_then(|t| t.to_std()).filter(|t| !t.is_zero()),

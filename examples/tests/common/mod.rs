@@ -110,6 +110,18 @@ impl Drop for TempDir {
 /// A plain HTTP/1.1 GET through `proxy` (the outbound listener) for `authority` and `path`,
 /// with extra headers; returns the status and body.
 pub async fn get(proxy: SocketAddr, authority: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let (status, body, _) = get_full(proxy, authority, path, headers).await;
+    (status, body)
+}
+
+/// [`get`], with the response headers.
+#[allow(dead_code)] // not every test binary reads headers
+pub async fn get_full(
+    proxy: SocketAddr,
+    authority: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, Vec<(String, String)>) {
     let tcp = tokio::net::TcpStream::connect(proxy).await.expect("connect proxy");
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(TokioIo::new(tcp)).await.expect("handshake");
@@ -121,9 +133,14 @@ pub async fn get(proxy: SocketAddr, authority: &str, path: &str, headers: &[(&st
     let req = req.body(Full::new(Bytes::new())).expect("request");
     let resp = sender.send_request(req).await.expect("response");
     let status = resp.status().as_u16();
+    let response_headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
     let body = resp.into_body().collect().await.expect("body").to_bytes();
     conn.abort();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    (status, String::from_utf8_lossy(&body).into_owned(), response_headers)
 }
 
 /// Shared so that tests can hold a CA across tasks.

@@ -154,6 +154,36 @@ pub fn cookie_value<'a>(headers: &[(&'a str, &'a str)], name: &str) -> Option<&'
     None
 }
 
+/// The `set-cookie` response header Envoy adds when it generated the hash cookie of a
+/// request (`Http::Utility::makeSetCookieValue`, HttpOnly): `name="value"`, then
+/// `; Max-Age=<ttl>` unless the TTL is 0 (a session cookie), `; Path=<path>` when set, and
+/// `; HttpOnly`. `None` when no cookie was generated.
+///
+/// ```
+/// use mesh_routing::lb::hash_policy::{request_hash, set_cookie_header, HashInput, HashPolicy};
+/// let policies = [HashPolicy::Cookie { name: "user".into(), path: "/".into(), ttl_secs: Some(60) }];
+/// let input = HashInput { remote_address: Some("10.0.0.1:5000"), local_address: Some("10.0.0.2:80"), ..Default::default() };
+/// let hash = request_hash(&policies, &input);
+/// let header = set_cookie_header(&policies, &hash).unwrap();
+/// assert!(header.starts_with("user=\"") && header.ends_with("\"; Max-Age=60; Path=/; HttpOnly"));
+/// ```
+pub fn set_cookie_header(policies: &[HashPolicy], hash: &RequestHash) -> Option<String> {
+    let value = hash.set_cookie.as_deref()?;
+    let (name, path, ttl) = policies.iter().find_map(|p| match p {
+        HashPolicy::Cookie { name, path, ttl_secs: Some(ttl) } => Some((name, path, *ttl)),
+        _ => None,
+    })?;
+    let mut header = format!("{name}=\"{value}\"");
+    if ttl != 0 {
+        header.push_str(&format!("; Max-Age={ttl}"));
+    }
+    if !path.is_empty() {
+        header.push_str(&format!("; Path={path}"));
+    }
+    header.push_str("; HttpOnly");
+    Some(header)
+}
+
 /// The value Envoy gives a generated hash cookie: XXH64 of the connection's remote then
 /// local address, as 16 lower-case hex digits.
 ///
