@@ -87,3 +87,69 @@ fn malformed_request_exits_2() {
     assert_eq!(run(MESH, "{", &[]).0, 2);
     assert_eq!(run(MESH, r#"{"destination": {"host": "reviews"}, "source": {"ip": "nope"}}"#, &[]).0, 2);
 }
+
+// === --ztunnel (ambient mode) ===
+
+const AMBIENT: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
+spec: {serviceAccountName: bookinfo-reviews}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: from-productpage, namespace: default}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  rules:
+  - from: [{source: {principals: [cluster.local/ns/default/sa/bookinfo-productpage]}}]
+    to: [{operation: {ports: ['8080']}}]
+  - to: [{operation: {methods: [GET]}}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: audit-all, namespace: default}
+spec: {action: AUDIT, rules: [{}]}
+";
+
+const FROM_PRODUCTPAGE: &str = r#"{"destination": {"host": "reviews", "port": 9080}, "method": "GET",
+  "source": {"namespace": "default", "serviceAccount": "bookinfo-productpage", "mtls": true}}"#;
+
+#[test]
+fn ztunnel_mode_allows_on_l4_fields_with_the_same_shape() {
+    let (code, json) = run(AMBIENT, FROM_PRODUCTPAGE, &["--ztunnel"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["decision"], "ALLOW");
+    assert_eq!(json["action"], "ALLOW");
+    assert_eq!(json["policy"], "default/from-productpage");
+    assert_eq!(json["rule"], 0);
+    // ztunnel does not receive AUDIT policies.
+    assert_eq!(json["audit"], serde_json::json!([]));
+    assert_eq!(json["custom"], serde_json::Value::Null);
+}
+
+#[test]
+fn ztunnel_mode_leaves_out_allow_rules_with_http_fields() {
+    // The sidecar allows this GET by rule 1; ztunnel never receives that rule.
+    let plain = r#"{"destination": {"host": "reviews", "port": 9080}, "method": "GET", "protocol": "http",
+      "source": {"namespace": "default", "serviceAccount": "sleep", "mtls": true}}"#;
+    assert_eq!(run(AMBIENT, plain, &[]).0, 0);
+    let (code, json) = run(AMBIENT, plain, &["--ztunnel"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["decision"], "DENY");
+    assert_eq!(json["policy"], serde_json::Value::Null);
+    assert!(json["reason"].as_str().unwrap().contains("istiod leaves out ALLOW rules"), "{json}");
+}
+
+#[test]
+fn ztunnel_mode_needs_an_istio_identity() {
+    let odd = r#"{"destination": {"host": "reviews", "port": 9080}, "source": {"principal": "example.org/workload", "mtls": true}}"#;
+    assert_eq!(run(AMBIENT, odd, &["--ztunnel"]).0, 2);
+}

@@ -1,11 +1,16 @@
 //! `meshctl authz --config ... --request R [-o json]`: the AuthorizationPolicy decision for one
 //! request, at its destination workload (or at the Istio Gateway named by `gateway`).
+//! `--ztunnel` decides as ztunnel does in ambient mode (L4 only, ALLOW and DENY only), with the
+//! same JSON shape.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use mesh_model::{Kind, Resource, Snapshot};
-use mesh_policy::authz::{self, Authorizer, Decision, Layer, PolicyRef, RequestAuth, Verdict, Workload};
+use mesh_policy::authz::ztunnel::{self, ZtunnelAuthorizer};
+use mesh_policy::authz::{
+    self, Authorizer, Decision, Layer, PolicyRef, Reason, RequestAuth, Verdict, Workload,
+};
 use serde_json::{Value, json};
 
 use crate::Answer;
@@ -20,6 +25,10 @@ use mesh_model::registry::Registry;
 pub(crate) struct Args {
     #[command(flatten)]
     decision: DecisionArgs,
+    /// Decide as ztunnel (ambient mode) does: policies converted as istiod sends them to
+    /// ztunnel, evaluated on the L4 connection (no HTTP attributes, no AUDIT or CUSTOM).
+    #[arg(long)]
+    ztunnel: bool,
 }
 
 /// The server-side workload the policies are evaluated at: a Gateway's pods, or the
@@ -131,6 +140,44 @@ pub(crate) fn evaluate<'a>(
     Ok((decision, audits))
 }
 
+/// Evaluates `req` at `dest` as ztunnel would: the peer identity, addresses and port only.
+fn evaluate_ztunnel<'a>(
+    authorizer: &'a ZtunnelAuthorizer,
+    trust_domain: &str,
+    req: &Request,
+    dest: &DestinationWorkload,
+) -> Result<Decision<'a>, CliError> {
+    let principal = req.source.principal(trust_domain);
+    let source_identity = principal
+        .as_deref()
+        .map(ztunnel::Identity::from_principal)
+        .transpose()
+        .map_err(|e| CliError(format!("malformed request: ztunnel needs an Istio peer identity: {e}")))?;
+    let conn = ztunnel::Connection {
+        source_identity,
+        source_ip: parse_ip("source.ip", req.source.ip.as_deref())?,
+        destination_ip: parse_ip("destination.ip", req.destination.ip.as_deref())?,
+        destination_port: dest.port,
+    };
+    let labels: &BTreeMap<String, String> = &dest.labels;
+    Ok(authorizer.check(&Workload::new(&dest.namespace, labels), &conn))
+}
+
+/// The reason as ztunnel mode states it, where the sidecar's wording would mislead.
+fn ztunnel_reason(r: &Reason) -> String {
+    match r {
+        Reason::DenyMatched { dropped_http: true } => {
+            "a DENY rule matched; ztunnel applies it without its HTTP-only conditions, as istiod converts it"
+                .to_string()
+        }
+        Reason::NoAllowMatched { http_rules_skipped: true } => "ALLOW policies apply to the workload and none \
+             of their rules matched (istiod leaves out ALLOW rules with HTTP-only conditions for ztunnel), so \
+             the connection is denied"
+            .to_string(),
+        r => r.to_string(),
+    }
+}
+
 /// The contract's JSON for a decision.
 pub(crate) fn to_json(d: &Decision<'_>, audits: &[PolicyRef<'_>]) -> Value {
     json!({
@@ -170,6 +217,9 @@ pub(crate) fn to_text(d: &Decision<'_>, audits: &[PolicyRef<'_>], dest: &Destina
 pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let req = request::read(&args.decision.request)?;
     let cfg = load_config(&args.decision.config, &args.decision.mesh, false)?;
+    if args.ztunnel {
+        return run_ztunnel(args, &req, &cfg.snapshot, cfg.mesh.trust_domain());
+    }
     let authorizer = Authorizer::compile(&cfg.snapshot);
     let registry = Registry::from_snapshot(&cfg.snapshot);
     let dest = enforcement_point(&cfg.snapshot, &registry, &req, &args.decision.mesh.default_namespace)?;
@@ -177,6 +227,35 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     match args.decision.output {
         Format::Json => print_json(&to_json(&decision, &audits)),
         Format::Text => print!("{}", to_text(&decision, &audits, &dest)),
+    }
+    Ok(if decision.allowed { Answer::Positive } else { Answer::Negative })
+}
+
+/// Runs `meshctl authz --ztunnel`.
+fn run_ztunnel(
+    args: &Args,
+    req: &Request,
+    snapshot: &Snapshot,
+    trust_domain: &str,
+) -> Result<Answer, CliError> {
+    let authorizer = ZtunnelAuthorizer::compile(snapshot);
+    let registry = Registry::from_snapshot(snapshot);
+    let dest = enforcement_point(snapshot, &registry, req, &args.decision.mesh.default_namespace)?;
+    let decision = evaluate_ztunnel(&authorizer, trust_domain, req, &dest)?;
+    let reason = ztunnel_reason(&decision.reason);
+    match args.decision.output {
+        Format::Json => {
+            let mut json = to_json(&decision, &[]);
+            json["reason"] = Value::String(reason);
+            print_json(&json)
+        }
+        Format::Text => {
+            let text = to_text(&decision, &[], &dest);
+            print!(
+                "{}",
+                text.replace(&format!("reason: {}\n", decision.reason), &format!("reason: {reason}\n"))
+            )
+        }
     }
     Ok(if decision.allowed { Answer::Positive } else { Answer::Negative })
 }

@@ -111,7 +111,7 @@ impl fmt::Display for Reason {
             Reason::NoAllowPolicy => f.write_str("no ALLOW policy applies to the workload and no DENY or CUSTOM policy matched, so the request is allowed"),
             Reason::AllowMatched => f.write_str("an ALLOW rule matched"),
             Reason::DenyMatched { dropped_http: false } => f.write_str("a DENY rule matched"),
-            Reason::DenyMatched { dropped_http: true } => f.write_str("a DENY rule matched on a TCP connection, where its HTTP-only conditions are left out (as Istio's sidecar does; ztunnel would instead skip such a rule)"),
+            Reason::DenyMatched { dropped_http: true } => f.write_str("a DENY rule matched on a TCP connection, where its HTTP-only conditions are left out (as Istio's sidecar does, and istiod for ztunnel, where an entry with only HTTP conditions never matches)"),
             Reason::NoAllowMatched { http_rules_skipped: false } => f.write_str("ALLOW policies apply to the workload and none of their rules matched, so the request is denied"),
             Reason::NoAllowMatched { http_rules_skipped: true } => f.write_str("ALLOW policies apply to the workload and none of their rules matched (rules with HTTP-only conditions never match a TCP connection), so the request is denied"),
             Reason::CustomDenied => f.write_str("a CUSTOM rule matched and its external authorizer denied the request"),

@@ -11,7 +11,8 @@
 //! that needs them never matches, and a DENY (or AUDIT, or CUSTOM) rule is applied without
 //! them, so that it still denies. ztunnel differs: it emits nothing for the HTTP parts, so a
 //! DENY rule whose `to`, `from` or `when` entry only has HTTP fields never fires there, and it
-//! ignores `remoteIpBlocks`, AUDIT and CUSTOM policies altogether.
+//! ignores `remoteIpBlocks`, AUDIT and CUSTOM policies altogether: [`ztunnel`] evaluates
+//! policies as ztunnel does in ambient mode.
 //!
 //! Where several rules match, the decision names the one Envoy would report: Envoy's RBAC
 //! filter keeps policies in a map ordered by their generated name
@@ -24,6 +25,7 @@ mod request;
 mod rule;
 mod scope;
 mod string_match;
+pub mod ztunnel;
 
 use std::borrow::Cow;
 

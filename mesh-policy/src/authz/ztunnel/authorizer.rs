@@ -1,0 +1,301 @@
+//! [`ZtunnelAuthorizer`]: the policies ztunnel holds, indexed as its state finds them for a
+//! destination workload (istio/ztunnel `state.rs` `assert_rbac`, `state/policy.rs`).
+//!
+//! ztunnel gathers a workload's policies from three places: the policies of scope Namespace
+//! for the workload's namespace, those of scope Global, and the WorkloadSelector policies
+//! istiod lists on the workload (selector policies of the workload's namespace and of the root
+//! namespace whose `matchLabels` it carries). Dry-run policies only log. Then: a matching DENY
+//! policy denies; without ALLOW policies the connection is allowed; a matching ALLOW policy
+//! allows; otherwise it is denied.
+
+use super::super::decision::{Action, Decision, Matched, PolicyRef, Reason};
+use super::super::index::FxMap;
+use super::super::request::Layer;
+use super::super::scope::{NamespaceScope, Slot, Workload};
+use super::connection::Connection;
+use super::convert::{ConvertError, ZtunnelOptions, convert};
+use super::model::{Scope, ZtunnelPolicy};
+use mesh_model::security::AuthorizationPolicy;
+use mesh_model::{Kind, Resource, Snapshot};
+
+/// The policies of one slot, by role, each list in decision order.
+#[derive(Debug, Default)]
+struct SlotSet {
+    deny: Vec<u32>,
+    allow: Vec<u32>,
+    dry_run: Vec<u32>,
+}
+
+/// A policy istiod does not send to ztunnel, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The policy's namespace.
+    pub namespace: String,
+    /// The policy's name.
+    pub name: String,
+    /// Why it is not sent.
+    pub error: ConvertError,
+}
+
+/// AuthorizationPolicies as ztunnel (Istio's ambient node proxy) enforces them: converted as
+/// istiod converts them, then evaluated on L4 connections. Immutable and `Send + Sync`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use mesh_model::{load_str, Snapshot};
+/// use mesh_policy::authz::Workload;
+/// use mesh_policy::authz::ztunnel::{Connection, Identity, ZtunnelAuthorizer};
+/// let yaml = "\
+/// apiVersion: security.istio.io/v1
+/// kind: AuthorizationPolicy
+/// metadata: {name: deny-get, namespace: default}
+/// spec:
+///   action: DENY
+///   rules: [{to: [{operation: {methods: [GET]}}]}]
+/// ";
+/// let snap = Snapshot::builder().build(load_str(yaml, &Default::default()).resources.into_iter().map(|l| l.resource));
+/// let authz = ZtunnelAuthorizer::compile(&snap);
+/// let labels = BTreeMap::new();
+/// let conn = Connection {
+///     source_identity: Some(Identity::parse("spiffe://cluster.local/ns/a/sa/b").unwrap()),
+///     source_ip: None,
+///     destination_ip: None,
+///     destination_port: 80,
+/// };
+/// // ztunnel cannot see the method: the rule's only entry becomes empty and never matches.
+/// assert!(authz.check(&Workload::new("default", &labels), &conn).allowed);
+/// ```
+#[derive(Debug)]
+pub struct ZtunnelAuthorizer {
+    root_namespace: String,
+    policies: Vec<ZtunnelPolicy>,
+    ranks: Vec<u32>,
+    rejected: Vec<Rejected>,
+    waypoint_only: usize,
+    namespaces: FxMap<Box<str>, NamespaceScope<SlotSet>>,
+}
+
+/// ztunnel's order of the three sources: namespace, global, then the workload's list.
+const fn scope_order(s: Scope) -> u8 {
+    match s {
+        Scope::Namespace => 0,
+        Scope::Global => 1,
+        Scope::WorkloadSelector => 2,
+    }
+}
+
+impl ZtunnelAuthorizer {
+    /// Converts and compiles the snapshot's AuthorizationPolicies with istiod's defaults.
+    pub fn compile(snapshot: &Snapshot) -> ZtunnelAuthorizer {
+        Self::compile_with(snapshot, &ZtunnelOptions::default())
+    }
+
+    /// Converts and compiles the snapshot's AuthorizationPolicies with `options`.
+    pub fn compile_with(snapshot: &Snapshot, options: &ZtunnelOptions) -> ZtunnelAuthorizer {
+        let policies = snapshot.of_kind(Kind::AuthorizationPolicy).iter().filter_map(|r| match r {
+            Resource::AuthorizationPolicy(p) => Some(p),
+            _ => None,
+        });
+        Self::from_policies(policies, snapshot.mesh_config().root_namespace(), options)
+    }
+
+    /// Converts and compiles `policies` with the mesh's `root_namespace`.
+    pub fn from_policies<'p>(
+        policies: impl IntoIterator<Item = &'p AuthorizationPolicy>,
+        root_namespace: &str,
+        options: &ZtunnelOptions,
+    ) -> ZtunnelAuthorizer {
+        let mut a = ZtunnelAuthorizer {
+            root_namespace: root_namespace.to_string(),
+            policies: Vec::new(),
+            ranks: Vec::new(),
+            rejected: Vec::new(),
+            waypoint_only: 0,
+            namespaces: FxMap::default(),
+        };
+        for p in policies {
+            match convert(p, root_namespace, options) {
+                Ok(Some(z)) => a.policies.push(z),
+                Ok(None) => a.waypoint_only += 1,
+                Err(error) => a.rejected.push(Rejected {
+                    namespace: p.metadata.namespace().to_string(),
+                    name: p.metadata.name().to_string(),
+                    error,
+                }),
+            }
+        }
+        let mut order: Vec<usize> = (0..a.policies.len()).collect();
+        order.sort_by(|&x, &y| {
+            let (p, q) = (&a.policies[x], &a.policies[y]);
+            (scope_order(p.scope), &p.namespace, &p.name).cmp(&(scope_order(q.scope), &q.namespace, &q.name))
+        });
+        a.ranks = vec![0; a.policies.len()];
+        for (rank, &i) in order.iter().enumerate() {
+            a.ranks[i] = rank as u32;
+        }
+        for &i in &order {
+            let p = &a.policies[i];
+            let (ns, slot) = match p.scope {
+                Scope::Global => (a.root_namespace.as_str(), Slot::Wide),
+                Scope::Namespace => (p.namespace.as_str(), Slot::Wide),
+                Scope::WorkloadSelector => match p.selector.iter().next() {
+                    Some((k, v)) => (p.namespace.as_str(), Slot::Label(k.clone(), v.clone())),
+                    // istiod lists a selector policy only for labels it names.
+                    None => continue,
+                },
+            };
+            let set = a.namespaces.entry(ns.into()).or_default().slot_mut(&slot);
+            let list = match (p.dry_run, p.action) {
+                (true, _) => &mut set.dry_run,
+                (false, Action::Deny) => &mut set.deny,
+                (false, _) => &mut set.allow,
+            };
+            list.push(i as u32);
+        }
+        a
+    }
+
+    /// The converted policies ztunnel receives, in input order.
+    pub fn policies(&self) -> &[ZtunnelPolicy] {
+        &self.policies
+    }
+
+    /// The policies istiod refuses to send to ztunnel (AUDIT, CUSTOM, dry-run when disabled).
+    pub fn rejected(&self) -> &[Rejected] {
+        &self.rejected
+    }
+
+    /// How many policies target waypoints (`targetRef(s)`) and so never reach ztunnel.
+    pub fn waypoint_only(&self) -> usize {
+        self.waypoint_only
+    }
+
+    /// The root namespace.
+    pub fn root_namespace(&self) -> &str {
+        &self.root_namespace
+    }
+
+    fn for_each_slot<'s>(&'s self, w: &Workload<'_>, f: &mut dyn FnMut(&'s SlotSet)) {
+        if let Some(s) = self.namespaces.get(w.namespace) {
+            s.for_each_slot(w, f);
+        }
+        if w.namespace != self.root_namespace
+            && let Some(s) = self.namespaces.get(self.root_namespace.as_str())
+        {
+            s.for_each_slot(w, f);
+        }
+    }
+
+    fn applies(&self, pid: u32, w: &Workload<'_>) -> bool {
+        let p = &self.policies[pid as usize];
+        p.scope != Scope::WorkloadSelector || p.selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+    }
+
+    /// The best-ranked policy of `pick`'s lists that applies and matches, with its group.
+    fn first_match(
+        &self,
+        w: &Workload<'_>,
+        conn: &Connection<'_>,
+        pick: fn(&SlotSet) -> &[u32],
+    ) -> Option<(u32, usize)> {
+        let mut best: Option<(u32, u32, usize)> = None;
+        self.for_each_slot(w, &mut |s| {
+            for &pid in pick(s) {
+                let rank = self.ranks[pid as usize];
+                if best.is_some_and(|(r, _, _)| rank >= r) {
+                    break;
+                }
+                if !self.applies(pid, w) {
+                    continue;
+                }
+                if let Some(g) = self.policies[pid as usize].first_match(conn) {
+                    best = Some((rank, pid, g.rule));
+                    break;
+                }
+            }
+        });
+        best.map(|(_, pid, rule)| (pid, rule))
+    }
+
+    fn policy_ref(&self, pid: u32) -> PolicyRef<'_> {
+        let p = &self.policies[pid as usize];
+        PolicyRef { namespace: &p.namespace, name: &p.name }
+    }
+
+    /// Decides `conn` at `workload` as ztunnel does. Allocation-free.
+    ///
+    /// The decider names the policy and the index of its first matching rule. ztunnel reports
+    /// the first matching policy in the order of its hash sets; this reports the first in a
+    /// fixed order: namespace policies, then global, then selector policies, each by
+    /// namespace and name.
+    pub fn check<'s>(&'s self, workload: &Workload<'_>, conn: &Connection<'_>) -> Decision<'s> {
+        let mut d = Decision {
+            allowed: true,
+            decider: None,
+            custom: None,
+            audit: None,
+            reason: Reason::NoAllowPolicy,
+            layer: Layer::Tcp,
+        };
+        if let Some((pid, rule)) = self.first_match(workload, conn, |s| &s.deny) {
+            let p = &self.policies[pid as usize];
+            let dropped_http = p.groups.iter().any(|g| g.rule == rule && g.http_omitted);
+            d.allowed = false;
+            d.decider = Some(Matched { action: Action::Deny, policy: self.policy_ref(pid), rule });
+            d.reason = Reason::DenyMatched { dropped_http };
+            return d;
+        }
+        if let Some((pid, rule)) = self.first_match(workload, conn, |s| &s.allow) {
+            d.decider = Some(Matched { action: Action::Allow, policy: self.policy_ref(pid), rule });
+            d.reason = Reason::AllowMatched;
+            return d;
+        }
+        let (mut any_allow, mut skipped) = (false, false);
+        self.for_each_slot(workload, &mut |s| {
+            for &pid in &s.allow {
+                if self.applies(pid, workload) {
+                    any_allow = true;
+                    skipped |= !self.policies[pid as usize].omitted_rules.is_empty();
+                }
+            }
+        });
+        if any_allow {
+            d.allowed = false;
+            d.reason = Reason::NoAllowMatched { http_rules_skipped: skipped };
+        }
+        d
+    }
+
+    /// The dry-run policies that apply to `workload` and match `conn` (ztunnel logs them),
+    /// in decision order.
+    pub fn dry_run_matches<'s>(
+        &'s self,
+        workload: &Workload<'_>,
+        conn: &Connection<'_>,
+    ) -> Vec<PolicyRef<'s>> {
+        let mut ids: Vec<u32> = Vec::new();
+        self.for_each_slot(workload, &mut |s| {
+            ids.extend(
+                s.dry_run
+                    .iter()
+                    .filter(|&&pid| self.applies(pid, workload) && self.policies[pid as usize].matches(conn)),
+            );
+        });
+        ids.sort_by_key(|&pid| self.ranks[pid as usize]);
+        ids.dedup();
+        ids.into_iter().map(|pid| self.policy_ref(pid)).collect()
+    }
+
+    /// Every policy (dry-run included) that applies to `workload`, in decision order.
+    pub fn policies_for<'s>(&'s self, workload: &Workload<'_>) -> Vec<&'s ZtunnelPolicy> {
+        let mut ids: Vec<u32> = Vec::new();
+        self.for_each_slot(workload, &mut |s| {
+            ids.extend(
+                s.deny.iter().chain(&s.allow).chain(&s.dry_run).filter(|&&pid| self.applies(pid, workload)),
+            );
+        });
+        ids.sort_by_key(|&pid| self.ranks[pid as usize]);
+        ids.dedup();
+        ids.into_iter().map(|pid| &self.policies[pid as usize]).collect()
+    }
+}
