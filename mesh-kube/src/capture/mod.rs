@@ -2,7 +2,7 @@
 //! a pod's network namespace so that the sidecar sees its traffic.
 //!
 //! [`CaptureConfig`] holds the settings `istio-iptables` takes as flags (comma-separated
-//! lists, as on its command line); [`CaptureConfig::from_annotations`] derives them from a
+//! lists, as on its command line); [`annotations::pod_capture`] derives them from a
 //! pod's `traffic.sidecar.istio.io/*` annotations as the injection template does.
 //! [`iptables::render`] produces the `iptables-restore` input and [`nftables::render`] the
 //! `nft` transaction, both as text and both rule for rule what upstream generates.

@@ -175,8 +175,15 @@ impl ClusterLoadAssignment {
         self.pick_in(state, random, PickContext::default())
     }
 
-    /// Picks a member for a request as Envoy's balancer for the cluster's policy does (see
-    /// the [module docs](self)): the hash and active-request counters come from `context`,
+    /// Picks a member for a request as Envoy's balancer for the cluster's policy does.
+    ///
+    /// Round robin, least request and random follow `hostSourceToUse`: one draw chooses the
+    /// priority; a priority in panic uses all its hosts, else the locality schedule chooses a
+    /// locality when localities carry weights, else its healthy (or degraded) hosts; the
+    /// policy then picks from that source with per-source state (a rotation or EDF schedule;
+    /// power of two choices or an EDF schedule of `weight / (active + 1)`; or the priority
+    /// draw modulo the source's size). Ring hash and Maglev look the request's hash up in the
+    /// chosen priority's table. The hash and active-request counters come from `context`,
     /// other draws from `random`. `None` for an empty cluster, or when Envoy would have
     /// rejected the cluster's consistent-hash settings.
     pub fn pick_in(
