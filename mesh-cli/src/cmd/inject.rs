@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
-use mesh_kube::inject::patch::admission_error;
 use mesh_kube::inject::workload::{WorkloadOutcome, inject_workload};
-use mesh_kube::inject::{InjectValues, InjectorConfig, admission_response, decide, diff, inject_pod};
+use mesh_kube::inject::{InjectError, InjectValues, InjectorConfig, ReviewAnswer, answer_review};
 use serde_json::Value;
 
 use crate::Answer;
@@ -134,65 +133,30 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     };
     let review = read_json(review_path, "AdmissionReview")?;
     let cfg: InjectorConfig = typed(&args.injector_config, "injector config")?;
-    let pod = &review["request"]["object"];
-    if !pod.is_object() {
-        return Err(CliError(format!(
-            "{}: the AdmissionReview has no pod at request.object",
-            review_path.display()
-        )));
-    }
-    let namespace = pod["metadata"]["namespace"]
-        .as_str()
-        .or_else(|| review["request"]["namespace"].as_str())
-        .unwrap_or("default")
-        .to_string();
-    let str_map = |v: &Value| -> BTreeMap<String, String> {
-        v.as_object()
-            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
-            .unwrap_or_default()
-    };
-    let labels = str_map(&pod["metadata"]["labels"]);
-    let annotations = str_map(&pod["metadata"]["annotations"]);
-    let host_network = pod["spec"]["hostNetwork"].as_bool().unwrap_or(false);
-    let mut decision = if args.namespace_labels.is_empty() {
-        let (inject, reason) = mesh_kube::inject::decision::inject_required(
-            &cfg,
-            &namespace,
-            &labels,
-            &annotations,
-            host_network,
-        );
-        mesh_kube::inject::Decision { inject, webhook: None, reason }
-    } else {
-        let ns_labels = parse_pairs(&args.namespace_labels, "--namespace-label")?;
-        decide(&cfg, &namespace, &ns_labels, &labels, &annotations, host_network)
-    };
-    // Istio's webhook fills in the request's namespace before injecting; the patch is taken
-    // against that pod, so it never touches metadata.namespace.
-    let mut failure = None;
-    let patch = if decision.inject {
-        let mut pod = pod.clone();
-        if pod["metadata"]["namespace"].as_str().unwrap_or("").is_empty() && pod["metadata"].is_object() {
-            pod["metadata"]["namespace"] = Value::String(namespace.clone());
-        }
-        match inject_pod(&pod, &values) {
-            Ok(injected) => Some(diff(&pod, &injected)),
-            Err(e) => {
-                failure = Some(format!("Pod injection failed: {e}"));
-                None
-            }
-        }
-    } else {
+    let no_pod =
+        || CliError(format!("{}: the AdmissionReview has no pod at request.object", review_path.display()));
+    let ns_labels = if args.namespace_labels.is_empty() {
         None
+    } else {
+        // A review without a pod is reported before a malformed label.
+        match parse_pairs(&args.namespace_labels, "--namespace-label") {
+            Ok(labels) => Some(labels),
+            Err(_) if !review["request"]["object"].is_object() => return Err(no_pod()),
+            Err(e) => return Err(e),
+        }
     };
+    let answer = answer_review(&review, &cfg, ns_labels.as_ref(), &values).map_err(|e| match e {
+        InjectError::NoPod(_) => no_pod(),
+        e => CliError(format!("{}: {e}", review_path.display())),
+    })?;
+    let ReviewAnswer { namespace, decision, patch, response, failure } = answer;
     if let Some(message) = failure {
         match args.output {
-            Format::Json => print_json(&admission_error(&review, &message)),
+            Format::Json => print_json(&response),
             Format::Text => println!("{namespace}: not allowed: {message}"),
         }
         return Ok(Answer::Negative);
     }
-    let response = admission_response(&review, patch.as_ref());
     match args.output {
         Format::Json => print_json(&response),
         Format::Text => {
@@ -203,7 +167,7 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
                 if decision.inject { "inject" } else { "no injection" },
                 why.as_str().unwrap_or("")
             );
-            if let Some(w) = decision.webhook.take() {
+            if let Some(w) = &decision.webhook {
                 println!("webhook: {w}");
             }
             if let Some(p) = &patch {

@@ -1,8 +1,9 @@
 //! Sidecar injection as Istio's webhook performs it: whether a pod gets a sidecar
 //! ([`decision`]), what the injected pod looks like ([`pod`], rendering Istio's [`template`]
 //! and overlaying it with a [`smp`] strategic merge, rewriting [`probes`]), and the JSON
-//! Patch and AdmissionReview response that carry it ([`patch`]). Pinned to Istio's own
-//! injection golden files (`tests/inject_golden.rs`).
+//! Patch and AdmissionReview response that carry it ([`patch`]); [`review`] answers a whole
+//! AdmissionReview as the webhook does. Pinned to Istio's own injection golden files
+//! (`tests/inject_golden.rs`).
 //!
 //! The pod is handled as JSON (`serde_json::Value`): the AdmissionReview carries it raw, and
 //! the patch must preserve every field, including those the typed model leaves out.
@@ -19,6 +20,7 @@ pub mod probes;
 mod prometheus;
 pub mod proxy_config;
 pub mod quantity;
+pub mod review;
 pub mod smp;
 pub mod template;
 pub mod typed;
@@ -28,6 +30,7 @@ pub mod workload;
 pub use decision::{Decision, DecisionReason, InjectionPolicy, InjectorConfig, decide};
 pub use patch::{admission_response, apply, diff};
 pub use pod::{inject_pod, inject_pod_of};
+pub use review::{ReviewAnswer, answer_review};
 pub use values::InjectValues;
 
 /// Why an injection request could not be answered.
