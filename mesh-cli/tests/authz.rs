@@ -153,3 +153,39 @@ fn ztunnel_mode_needs_an_istio_identity() {
     let odd = r#"{"destination": {"host": "reviews", "port": 9080}, "source": {"principal": "example.org/workload", "mtls": true}}"#;
     assert_eq!(run(AMBIENT, odd, &["--ztunnel"]).0, 2);
 }
+
+#[test]
+fn ztunnel_mode_denies_plaintext_under_strict_peer_authentication() {
+    // istio/istio ambient policies.go: a STRICT PeerAuthentication reaches ztunnel as the
+    // static DENY policy matching connections without a peer identity.
+    let mesh = "\
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
+spec: {serviceAccountName: bookinfo-reviews}
+---
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: default, namespace: istio-system}
+spec: {mtls: {mode: STRICT}}
+";
+    let plaintext = r#"{"destination": {"host": "reviews", "port": 9080},
+      "source": {"namespace": "default", "serviceAccount": "sleep", "mtls": false}}"#;
+    let (code, json) = run(mesh, plaintext, &["--ztunnel"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["decision"], "DENY");
+    assert_eq!(json["action"], "DENY");
+    assert_eq!(json["policy"], "istio-system/istio_converted_static_strict");
+    assert_eq!(json["rule"], 0);
+    assert!(json["reason"].as_str().unwrap().contains("PeerAuthentication requires mTLS"), "{json}");
+    // The same client over mTLS is allowed.
+    let (code, json) = run(mesh, &plaintext.replace(r#""mtls": false"#, r#""mtls": true"#), &["--ztunnel"]);
+    assert_eq!(code, 0, "{json}");
+}

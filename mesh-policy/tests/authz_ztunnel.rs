@@ -15,8 +15,8 @@ use mesh_model::security::{
 };
 use mesh_model::{ObjectMeta, Resource, Snapshot, WorkloadSelector, load_str};
 use mesh_policy::authz::ztunnel::{
-    Connection, ConvertError, Group, HttpWarningKind, Identity, IpNet, Match, Scope, ServiceAccountMatch,
-    StringMatch, ZtunnelAuthorizer, ZtunnelOptions, ZtunnelPolicy, convert,
+    Connection, ConvertError, Group, HttpWarningKind, Identity, IpNet, Match, PolicyOrigin, Scope,
+    ServiceAccountMatch, StringMatch, ZtunnelAuthorizer, ZtunnelOptions, ZtunnelPolicy, convert,
 };
 use mesh_policy::authz::{Action, Reason, Workload};
 use proptest::prelude::*;
@@ -95,6 +95,7 @@ fn allow_policy(rules: Vec<Vec<Vec<Match>>>) -> ZtunnelPolicy {
         omitted_rules: vec![],
         http_attributes: vec![],
         ignored_fields: vec![],
+        origin: PolicyOrigin::AuthorizationPolicy,
     }
 }
 
@@ -1023,4 +1024,28 @@ proptest! {
         let want = ztunnel_reference::decide(&pols, "istio-system", ns, &labels, &c);
         prop_assert_eq!(got, want);
     }
+}
+
+// istiod sorts a workload's policy keys as `namespace/name` strings: `istio-system/...`
+// comes before `istio/...` ('-' sorts before '/'), so the root namespace's selector policy
+// is the one reported when both deny.
+#[test]
+fn workload_policies_are_ordered_by_their_key_string() {
+    let a = authz(
+        "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-a, namespace: istio}
+spec: {selector: {matchLabels: {app: web}}, action: DENY, rules: [{}]}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-b, namespace: istio-system}
+spec: {selector: {matchLabels: {app: web}}, action: DENY, rules: [{}]}
+",
+    );
+    let labels: BTreeMap<String, String> = [("app".to_string(), "web".to_string())].into();
+    let d = a.check(&Workload::new("istio", &labels), &conn(None, "10.0.0.1", "10.0.0.2", 80));
+    assert!(!d.allowed);
+    let decider = d.decider.expect("a DENY policy decided");
+    assert_eq!((decider.policy.namespace, decider.policy.name), ("istio-system", "deny-b"));
 }

@@ -164,8 +164,17 @@ fn evaluate_ztunnel<'a>(
 }
 
 /// The reason as ztunnel mode states it, where the sidecar's wording would mislead.
-fn ztunnel_reason(r: &Reason) -> String {
-    match r {
+fn ztunnel_reason(d: &Decision<'_>) -> String {
+    let derived = d.decider.is_some_and(|m| {
+        m.policy.name == ztunnel::peer_authn::STATIC_STRICT_POLICY_NAME
+            || m.policy.name.starts_with(ztunnel::peer_authn::CONVERTED_PEER_AUTHENTICATION_PREFIX)
+    });
+    if derived {
+        return "the connection is plaintext and PeerAuthentication requires mTLS (STRICT) for this workload \
+                and port; istiod sends ztunnel that as a DENY policy matching connections without a peer identity"
+            .to_string();
+    }
+    match &d.reason {
         Reason::DenyMatched { dropped_http: true } => {
             "a DENY rule matched; ztunnel applies it without its HTTP-only conditions, as istiod converts it"
                 .to_string()
@@ -242,7 +251,7 @@ fn run_ztunnel(
     let registry = Registry::from_snapshot(snapshot);
     let dest = enforcement_point(snapshot, &registry, req, &args.decision.mesh.default_namespace)?;
     let decision = evaluate_ztunnel(&authorizer, trust_domain, req, &dest)?;
-    let reason = ztunnel_reason(&decision.reason);
+    let reason = ztunnel_reason(&decision);
     match args.decision.output {
         Format::Json => {
             let mut json = to_json(&decision, &[]);

@@ -4,9 +4,11 @@
 //! ztunnel gathers a workload's policies from three places: the policies of scope Namespace
 //! for the workload's namespace, those of scope Global, and the WorkloadSelector policies
 //! istiod lists on the workload (selector policies of the workload's namespace and of the root
-//! namespace whose `matchLabels` it carries). Dry-run policies only log. Then: a matching DENY
-//! policy denies; without ALLOW policies the connection is allowed; a matching ALLOW policy
-//! allows; otherwise it is denied.
+//! namespace whose `matchLabels` it carries, sorted by key, then the policies derived from
+//! PeerAuthentication that its effective mTLS mode calls for; see [`super::peer_authn`]).
+//! Dry-run policies only log. Then: a matching DENY policy denies; without ALLOW policies the
+//! connection is allowed; a matching ALLOW policy allows; otherwise it is denied. A listed
+//! policy ztunnel does not hold is skipped.
 
 use super::super::decision::{Action, Decision, Matched, PolicyRef, Reason};
 use super::super::index::FxMap;
@@ -15,7 +17,8 @@ use super::super::scope::{NamespaceScope, Slot, Workload};
 use super::connection::Connection;
 use super::convert::{ConvertError, ZtunnelOptions, convert};
 use super::model::{Scope, ZtunnelPolicy};
-use mesh_model::security::AuthorizationPolicy;
+use super::peer_authn::{self, convert_peer_authentication, static_strict_policy};
+use mesh_model::security::{AuthorizationPolicy, PeerAuthentication};
 use mesh_model::{Kind, Resource, Snapshot};
 
 /// The policies of one slot, by role, each list in decision order.
@@ -24,6 +27,19 @@ struct SlotSet {
     deny: Vec<u32>,
     allow: Vec<u32>,
     dry_run: Vec<u32>,
+}
+
+/// The PeerAuthentications, kept to work out each workload's derived policies at check time.
+#[derive(Debug, Default)]
+struct PeerAuthnIndex {
+    /// Every PeerAuthentication, in precedence order (oldest first).
+    all: Vec<PeerAuthentication>,
+    /// Indexes into `all` by namespace, in precedence order.
+    by_namespace: FxMap<Box<str>, Vec<u32>>,
+    /// The converted policy of each entry of `all`, if istiod sends one.
+    converted: Vec<Option<u32>>,
+    /// The static STRICT policy (sent once any PeerAuthentication exists).
+    static_strict: Option<u32>,
 }
 
 /// A policy istiod does not send to ztunnel, and why.
@@ -73,6 +89,7 @@ pub struct ZtunnelAuthorizer {
     rejected: Vec<Rejected>,
     waypoint_only: usize,
     namespaces: FxMap<Box<str>, NamespaceScope<SlotSet>>,
+    peer_authn: PeerAuthnIndex,
 }
 
 /// ztunnel's order of the three sources: namespace, global, then the workload's list.
@@ -90,18 +107,36 @@ impl ZtunnelAuthorizer {
         Self::compile_with(snapshot, &ZtunnelOptions::default())
     }
 
-    /// Converts and compiles the snapshot's AuthorizationPolicies with `options`.
+    /// Converts and compiles the snapshot's AuthorizationPolicies and the policies istiod
+    /// derives from its PeerAuthentications, with `options`.
     pub fn compile_with(snapshot: &Snapshot, options: &ZtunnelOptions) -> ZtunnelAuthorizer {
         let policies = snapshot.of_kind(Kind::AuthorizationPolicy).iter().filter_map(|r| match r {
             Resource::AuthorizationPolicy(p) => Some(p),
             _ => None,
         });
-        Self::from_policies(policies, snapshot.mesh_config().root_namespace(), options)
+        let peer_authns = snapshot.of_kind(Kind::PeerAuthentication).iter().filter_map(|r| match r {
+            Resource::PeerAuthentication(p) => Some(p),
+            _ => None,
+        });
+        Self::from_resources(policies, peer_authns, snapshot.mesh_config().root_namespace(), options)
     }
 
-    /// Converts and compiles `policies` with the mesh's `root_namespace`.
+    /// Converts and compiles AuthorizationPolicies only (no PeerAuthentication) with the mesh's
+    /// `root_namespace`.
     pub fn from_policies<'p>(
         policies: impl IntoIterator<Item = &'p AuthorizationPolicy>,
+        root_namespace: &str,
+        options: &ZtunnelOptions,
+    ) -> ZtunnelAuthorizer {
+        Self::from_resources(policies, [], root_namespace, options)
+    }
+
+    /// Converts and compiles AuthorizationPolicies and the policies derived from
+    /// `peer_authentications` (given in precedence order, oldest first, as
+    /// [`Snapshot::of_kind`] holds them) with the mesh's `root_namespace`.
+    pub fn from_resources<'p>(
+        policies: impl IntoIterator<Item = &'p AuthorizationPolicy>,
+        peer_authentications: impl IntoIterator<Item = &'p PeerAuthentication>,
         root_namespace: &str,
         options: &ZtunnelOptions,
     ) -> ZtunnelAuthorizer {
@@ -112,6 +147,7 @@ impl ZtunnelAuthorizer {
             rejected: Vec::new(),
             waypoint_only: 0,
             namespaces: FxMap::default(),
+            peer_authn: PeerAuthnIndex::default(),
         };
         for p in policies {
             match convert(p, root_namespace, options) {
@@ -124,10 +160,12 @@ impl ZtunnelAuthorizer {
                 }),
             }
         }
+        // istiod lists a workload's policies sorted by their `namespace/name` key as a string
+        // (so `a-b/x` comes before `a/x`).
         let mut order: Vec<usize> = (0..a.policies.len()).collect();
-        order.sort_by(|&x, &y| {
-            let (p, q) = (&a.policies[x], &a.policies[y]);
-            (scope_order(p.scope), &p.namespace, &p.name).cmp(&(scope_order(q.scope), &q.namespace, &q.name))
+        order.sort_by_cached_key(|&i| {
+            let p = &a.policies[i];
+            (scope_order(p.scope), format!("{}/{}", p.namespace, p.name))
         });
         a.ranks = vec![0; a.policies.len()];
         for (rank, &i) in order.iter().enumerate() {
@@ -152,10 +190,71 @@ impl ZtunnelAuthorizer {
             };
             list.push(i as u32);
         }
+        a.add_peer_authentications(peer_authentications);
         a
     }
 
-    /// The converted policies ztunnel receives, in input order.
+    /// Adds the policies istiod derives from PeerAuthentication (istio/istio `policies.go`
+    /// `PeerAuthDerivedPolicies` and `DefaultPolicy`); they rank after every
+    /// AuthorizationPolicy, as they come last in a workload's list.
+    fn add_peer_authentications<'p>(&mut self, pas: impl IntoIterator<Item = &'p PeerAuthentication>) {
+        let idx = &mut self.peer_authn;
+        idx.all = pas.into_iter().cloned().collect();
+        if idx.all.is_empty() {
+            return;
+        }
+        for (i, p) in idx.all.iter().enumerate() {
+            idx.by_namespace.entry(p.metadata.namespace().into()).or_default().push(i as u32);
+        }
+        // The conversion reads the oldest policy without a selector of the namespace and root.
+        let wide = |ns: &str| {
+            idx.by_namespace
+                .get(ns)
+                .into_iter()
+                .flatten()
+                .map(|&i| &idx.all[i as usize])
+                .find(|p| p.spec.selector.is_none())
+        };
+        let root = wide(&self.root_namespace);
+        let mut converted = Vec::with_capacity(idx.all.len());
+        for p in &idx.all {
+            let c = convert_peer_authentication(p, wide(p.metadata.namespace()), root, &self.root_namespace);
+            converted.push(c.map(|c| {
+                self.policies.push(c);
+                (self.policies.len() - 1) as u32
+            }));
+        }
+        idx.converted = converted;
+        self.policies.push(static_strict_policy(&self.root_namespace));
+        idx.static_strict = Some((self.policies.len() - 1) as u32);
+        let first = self.ranks.len() as u32;
+        self.ranks.extend((first..).take(self.policies.len() - self.ranks.len()));
+    }
+
+    /// The derived policy `w` lists: the static STRICT policy or its workload
+    /// PeerAuthentication's converted policy (never both). A listed converted policy istiod
+    /// never produced is skipped, as ztunnel does.
+    fn peer_authn_policy(&self, w: &Workload<'_>) -> Option<u32> {
+        let idx = &self.peer_authn;
+        let static_strict = idx.static_strict?;
+        let own = idx.by_namespace.get(w.namespace).map_or(&[][..], Vec::as_slice);
+        let root = if w.namespace == self.root_namespace {
+            &[][..]
+        } else {
+            idx.by_namespace.get(self.root_namespace.as_str()).map_or(&[][..], Vec::as_slice)
+        };
+        let candidates = own.iter().chain(root).map(|&i| &idx.all[i as usize]);
+        let sel = peer_authn::select(candidates, &self.root_namespace, w.namespace, w.labels);
+        let refs = peer_authn::workload_refs(&sel);
+        if refs.static_strict {
+            return Some(static_strict);
+        }
+        let c = refs.converted?;
+        own.iter().find(|&&i| std::ptr::eq(&idx.all[i as usize], c)).and_then(|&i| idx.converted[i as usize])
+    }
+
+    /// The policies ztunnel receives: the converted AuthorizationPolicies in input order, then
+    /// those derived from PeerAuthentication (converted ones, then the static STRICT policy).
     pub fn policies(&self) -> &[ZtunnelPolicy] {
         &self.policies
     }
@@ -227,7 +326,8 @@ impl ZtunnelAuthorizer {
     /// The decider names the policy and the index of its first matching rule. ztunnel reports
     /// the first matching policy in the order of its hash sets; this reports the first in a
     /// fixed order: namespace policies, then global, then selector policies, each by
-    /// namespace and name.
+    /// namespace and name, then the policy derived from PeerAuthentication (last in the
+    /// workload's list, as istiod appends it).
     pub fn check<'s>(&'s self, workload: &Workload<'_>, conn: &Connection<'_>) -> Decision<'s> {
         let mut d = Decision {
             allowed: true,
@@ -243,6 +343,14 @@ impl ZtunnelAuthorizer {
             d.allowed = false;
             d.decider = Some(Matched { action: Action::Deny, policy: self.policy_ref(pid), rule });
             d.reason = Reason::DenyMatched { dropped_http };
+            return d;
+        }
+        if let Some(pid) = self.peer_authn_policy(workload)
+            && let Some(g) = self.policies[pid as usize].first_match(conn)
+        {
+            d.allowed = false;
+            d.decider = Some(Matched { action: Action::Deny, policy: self.policy_ref(pid), rule: g.rule });
+            d.reason = Reason::DenyMatched { dropped_http: false };
             return d;
         }
         if let Some((pid, rule)) = self.first_match(workload, conn, |s| &s.allow) {
@@ -296,6 +404,7 @@ impl ZtunnelAuthorizer {
         });
         ids.sort_by_key(|&pid| self.ranks[pid as usize]);
         ids.dedup();
+        ids.extend(self.peer_authn_policy(workload));
         ids.into_iter().map(|pid| &self.policies[pid as usize]).collect()
     }
 }

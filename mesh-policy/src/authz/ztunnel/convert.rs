@@ -24,7 +24,9 @@ use mesh_model::security::{
 };
 
 use super::super::decision::Action;
-use super::model::{Group, IpNet, Match, Scope, ServiceAccountMatch, StringMatch, ZtunnelPolicy};
+use super::model::{
+    Group, IpNet, Match, PolicyOrigin, Scope, ServiceAccountMatch, StringMatch, ZtunnelPolicy,
+};
 
 /// The annotation that puts a policy in dry-run mode.
 const DRY_RUN: &str = "istio.io/dry-run";
@@ -142,6 +144,7 @@ pub fn convert(
         omitted_rules: Vec::new(),
         http_attributes: Vec::new(),
         ignored_fields: Vec::new(),
+        origin: PolicyOrigin::AuthorizationPolicy,
     };
     let mut http: BTreeSet<String> = BTreeSet::new();
     let mut ignored: BTreeSet<&'static str> = BTreeSet::new();

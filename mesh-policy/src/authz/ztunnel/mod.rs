@@ -25,17 +25,27 @@
 //! - A plaintext connection has no identity: it matches no principal, namespace or service
 //!   account (not even `*`), and every `not` form of them.
 //!
-//! PeerAuthentication-derived policies (the static STRICT policy and port-level exceptions
-//! istiod also sends to ztunnel) are not part of this module.
+//! PeerAuthentication becomes authorization in ambient mode ([`peer_authn`]): istiod sends
+//! DENY policies that match plaintext connections (no peer identity) for workloads whose
+//! effective mode is STRICT, with port-level exceptions, and [`ZtunnelAuthorizer`] applies them
+//! after the workload's AuthorizationPolicies. So under STRICT a plaintext connection is denied
+//! by a policy named `istio_converted_static_strict` or `converted_peer_authentication_<name>`.
+//!
+//! Not modelled: the implicit allow-from-waypoint policy (`istio_allow_waypoint_<ns>_<name>`)
+//! istiod sends when `PILOT_AUTO_ALLOW_WAYPOINT_POLICY` is on (off by default), which needs the
+//! waypoint bindings of each workload.
 
 mod authorizer;
 mod connection;
 mod convert;
 mod model;
+pub mod peer_authn;
 
 pub use authorizer::{Rejected, ZtunnelAuthorizer};
 pub use connection::{Connection, Identity, IdentityError};
 pub use convert::{ConvertError, ZtunnelOptions, convert, parse_ip_net};
 pub use model::{
-    Group, HttpWarning, HttpWarningKind, IpNet, Match, Scope, ServiceAccountMatch, StringMatch, ZtunnelPolicy,
+    Group, HttpWarning, HttpWarningKind, IpNet, Match, PolicyOrigin, Scope, ServiceAccountMatch, StringMatch,
+    ZtunnelPolicy,
 };
+pub use peer_authn::{convert_peer_authentication, static_strict_policy};

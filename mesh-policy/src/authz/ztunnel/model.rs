@@ -290,7 +290,21 @@ impl fmt::Display for HttpWarning {
     }
 }
 
-/// An AuthorizationPolicy as istiod sends it to ztunnel.
+/// What istiod converted a [`ZtunnelPolicy`] from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyOrigin {
+    /// An AuthorizationPolicy of the same namespace and name.
+    AuthorizationPolicy,
+    /// A workload PeerAuthentication with `portLevelMtls` (named
+    /// `converted_peer_authentication_<name>`).
+    PeerAuthentication,
+    /// No resource: the static STRICT policy istiod sends once any PeerAuthentication exists
+    /// (`istio_converted_static_strict` in the root namespace).
+    StaticStrict,
+}
+
+/// An authorization policy as istiod sends it to ztunnel: converted from an
+/// AuthorizationPolicy, or derived from PeerAuthentication (see [`PolicyOrigin`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZtunnelPolicy {
     /// The policy's namespace.
@@ -314,6 +328,8 @@ pub struct ZtunnelPolicy {
     pub http_attributes: Vec<String>,
     /// Source fields istiod drops without a word (`trustDomains`, `notTrustDomains`).
     pub ignored_fields: Vec<&'static str>,
+    /// What the policy was converted from.
+    pub origin: PolicyOrigin,
 }
 
 impl ZtunnelPolicy {
