@@ -16,7 +16,7 @@ use super::super::request::Layer;
 use super::super::scope::{NamespaceScope, Slot, Workload};
 use super::connection::Connection;
 use super::convert::{ConvertError, ZtunnelOptions, convert};
-use super::model::{Scope, ZtunnelPolicy};
+use super::model::{Scope, StringMatch, ZtunnelPolicy};
 use super::peer_authn::{self, convert_peer_authentication, static_strict_policy};
 use mesh_model::security::{AuthorizationPolicy, PeerAuthentication};
 use mesh_model::{Kind, Resource, Snapshot};
@@ -24,9 +24,90 @@ use mesh_model::{Kind, Resource, Snapshot};
 /// The policies of one slot, by role, each list in decision order.
 #[derive(Debug, Default)]
 struct SlotSet {
-    deny: Vec<u32>,
-    allow: Vec<u32>,
+    deny: Listed,
+    allow: Listed,
     dry_run: Vec<u32>,
+}
+
+/// Policy ids of one action in rank order, and the same ids filed for lookup: a policy whose
+/// every rule requires one of a set of exact principals is filed under each of them, the
+/// rest stay in `rest`. A connection's candidates are its principal's list and `rest`,
+/// merged in rank order: no scan over policies that name other peers.
+#[derive(Debug, Default)]
+struct Listed {
+    all: Vec<u32>,
+    by_principal: FxMap<Box<str>, Vec<u32>>,
+    rest: Vec<u32>,
+}
+
+impl Listed {
+    fn push(&mut self, pid: u32, policy: &ZtunnelPolicy) {
+        self.all.push(pid);
+        match required_principals(policy) {
+            Some(principals) => {
+                for p in principals {
+                    let list = self.by_principal.entry(p.into()).or_default();
+                    if list.last() != Some(&pid) {
+                        list.push(pid);
+                    }
+                }
+            }
+            None => self.rest.push(pid),
+        }
+    }
+
+    /// The candidate ids for a peer with `principal`, in rank order (as `ranks` orders them).
+    fn candidates<'s>(&'s self, principal: Option<&str>, ranks: &'s [u32]) -> impl Iterator<Item = u32> + 's {
+        let filed: &[u32] = principal.and_then(|p| self.by_principal.get(p)).map_or(&[], Vec::as_slice);
+        MergeByRank { a: filed, b: &self.rest, ranks }
+    }
+}
+
+/// Two rank-ordered id lists merged in rank order.
+struct MergeByRank<'s> {
+    a: &'s [u32],
+    b: &'s [u32],
+    ranks: &'s [u32],
+}
+
+impl Iterator for MergeByRank<'_> {
+    type Item = u32;
+
+    fn next(&mut self) -> Option<u32> {
+        let rank = |id: u32| self.ranks.get(id as usize).copied().unwrap_or(u32::MAX);
+        let take_a = match (self.a.first(), self.b.first()) {
+            (Some(&x), Some(&y)) => rank(x) <= rank(y),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let list = if take_a { &mut self.a } else { &mut self.b };
+        let (&first, tail) = list.split_first()?;
+        *list = tail;
+        Some(first)
+    }
+}
+
+/// The exact principals a connection must carry for `policy` to match, when every group
+/// requires one: a clause all of whose non-empty matches list only exact `principals`. A
+/// group with a clause of only empty matches never matches and requires nothing more.
+fn required_principals(policy: &ZtunnelPolicy) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    for g in &policy.groups {
+        let clause = g.clauses.iter().find(|c| {
+            !c.is_empty()
+                && c.iter().filter(|m| !m.is_empty()).all(|m| {
+                    !m.principals.is_empty()
+                        && m.principals.iter().all(|p| matches!(p, StringMatch::Exact(_)))
+                })
+        })?;
+        for m in clause.iter().filter(|m| !m.is_empty()) {
+            out.extend(m.principals.iter().filter_map(|p| match p {
+                StringMatch::Exact(x) => Some(&**x),
+                _ => None,
+            }));
+        }
+    }
+    Some(out)
 }
 
 /// The PeerAuthentications, kept to work out each workload's derived policies at check time.
@@ -183,12 +264,11 @@ impl ZtunnelAuthorizer {
                 },
             };
             let set = a.namespaces.entry(ns.into()).or_default().slot_mut(&slot);
-            let list = match (p.dry_run, p.action) {
-                (true, _) => &mut set.dry_run,
-                (false, Action::Deny) => &mut set.deny,
-                (false, _) => &mut set.allow,
-            };
-            list.push(i as u32);
+            match (p.dry_run, p.action) {
+                (true, _) => set.dry_run.push(i as u32),
+                (false, Action::Deny) => set.deny.push(i as u32, p),
+                (false, _) => set.allow.push(i as u32, p),
+            }
         }
         a.add_peer_authentications(peer_authentications);
         a
@@ -295,11 +375,12 @@ impl ZtunnelAuthorizer {
         &self,
         w: &Workload<'_>,
         conn: &Connection<'_>,
-        pick: fn(&SlotSet) -> &[u32],
+        pick: fn(&SlotSet) -> &Listed,
     ) -> Option<(u32, usize)> {
         let mut best: Option<(u32, u32, usize)> = None;
+        let principal = conn.source_identity.as_ref().map(|i| i.principal());
         self.for_each_slot(w, &mut |s| {
-            for &pid in pick(s) {
+            for pid in pick(s).candidates(principal, &self.ranks) {
                 let rank = self.ranks[pid as usize];
                 if best.is_some_and(|(r, _, _)| rank >= r) {
                     break;
@@ -360,7 +441,7 @@ impl ZtunnelAuthorizer {
         }
         let (mut any_allow, mut skipped) = (false, false);
         self.for_each_slot(workload, &mut |s| {
-            for &pid in &s.allow {
+            for &pid in &s.allow.all {
                 if self.applies(pid, workload) {
                     any_allow = true;
                     skipped |= !self.policies[pid as usize].omitted_rules.is_empty();
@@ -399,7 +480,12 @@ impl ZtunnelAuthorizer {
         let mut ids: Vec<u32> = Vec::new();
         self.for_each_slot(workload, &mut |s| {
             ids.extend(
-                s.deny.iter().chain(&s.allow).chain(&s.dry_run).filter(|&&pid| self.applies(pid, workload)),
+                s.deny
+                    .all
+                    .iter()
+                    .chain(&s.allow.all)
+                    .chain(&s.dry_run)
+                    .filter(|&&pid| self.applies(pid, workload)),
             );
         });
         ids.sort_by_key(|&pid| self.ranks[pid as usize]);
