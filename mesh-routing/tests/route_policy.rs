@@ -412,3 +412,29 @@ fn destination_rule_merging_matches_istio() {
     let exported = drs.lookup("other", None, "httpbin.org", Some("test")).expect("exported rule");
     assert_eq!(exported.from, ["test/rule1", "test/rule2"]);
 }
+
+// istio cluster_traffic_policy.go applyOutlierDetection: with outlier detection the cluster's
+// healthy panic threshold is minHealthPercent (unset: 0, panic off); without it Envoy's 50.
+#[test]
+fn outlier_detection_sets_the_panic_threshold() {
+    use mesh_model::networking::LocalityLoadBalancerSetting;
+    use mesh_routing::lb::cluster::ClusterSettings;
+    let threshold = |body: &str| {
+        let r = router(&format!("{VS}{}", dr("reviews", "default", "reviews", body)));
+        decide(&r, &req("reviews", "/"), |d, _| {
+            ClusterSettings::for_decision(d, &LocalityLoadBalancerSetting::default()).params.panic_threshold
+        })
+    };
+    let subsets = "  subsets: [{name: v1, labels: {version: v1}}]\n";
+    assert_eq!(threshold(subsets), 50);
+    assert_eq!(
+        threshold(&format!("  trafficPolicy: {{outlierDetection: {{consecutive5xxErrors: 5}}}}\n{subsets}")),
+        0
+    );
+    assert_eq!(
+        threshold(&format!(
+            "  trafficPolicy: {{outlierDetection: {{consecutive5xxErrors: 5, minHealthPercent: 40}}}}\n{subsets}"
+        )),
+        40
+    );
+}

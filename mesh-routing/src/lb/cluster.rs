@@ -43,6 +43,7 @@ use super::error::LbError;
 use super::host_set::{HostSet, PrioritySet};
 use super::locality::{apply_locality_lb, assignments, effective_setting, group_by_locality};
 use super::locality_wrr::effective_locality_weight;
+use super::outlier::istio_panic_threshold;
 use super::policy::{Policy, policy_from_istio};
 use super::priority::{Availability, PriorityLoad, PriorityParams};
 use super::ring_hash::RingConfig;
@@ -106,12 +107,19 @@ impl ClusterSettings {
         };
         let tp = decision.traffic_policy();
         let lb = tp.as_ref().and_then(|t| t.load_balancer.as_ref());
+        let outlier = tp.as_ref().and_then(|t| t.outlier_detection.as_ref());
+        let mut params = PriorityParams::default();
+        // istio cluster_traffic_policy.go applyOutlierDetection: with outlier detection the
+        // healthy panic threshold is minHealthPercent (unset: 0, panic off).
+        if let Some(od) = outlier {
+            params.panic_threshold = istio_panic_threshold(od);
+        }
         Self {
             port: decision.selected.as_ref().and_then(|s| s.port).unwrap_or(decision.policy_port),
             subset,
             locality: effective_setting(Some(mesh_locality), lb.and_then(|l| l.locality_lb_setting.as_ref())),
-            failover: tp.as_ref().is_some_and(|t| t.outlier_detection.is_some()),
-            params: PriorityParams::default(),
+            failover: outlier.is_some(),
+            params,
             policy: policy_from_istio(lb),
         }
     }
