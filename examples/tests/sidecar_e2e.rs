@@ -410,3 +410,59 @@ async fn generated_hash_cookie_is_set_and_sticks() {
     .await
     .expect("the test finished in time");
 }
+
+// istio DestinationRule outlierDetection (envoy consecutive_5xx): an endpoint whose calls fail
+// is ejected after consecutive5xxErrors failures, and the rest of the traffic goes to the
+// healthy one (minHealthPercent unset: no panic).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outlier_detection_ejects_a_failing_endpoint() {
+    tokio::time::timeout(LIMIT, async {
+        let mesh = start_mesh().await;
+        let out = mesh.productpage.outbound_addr();
+        let before = mesh.productpage.generation();
+        // A port nobody listens on: connecting fails, a local-origin failure counted as 5xx.
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let live = mesh.reviews_v1.inbound_addr().port();
+        let yaml = format!(
+            "\
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: shaky, namespace: default}}
+spec:
+  hosts: [shaky.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{{number: 9080, name: http, protocol: HTTP}}]
+  endpoints:
+  - {{address: 127.0.0.1, ports: {{http: {dead}}}, serviceAccount: bookinfo-reviews}}
+  - {{address: 127.0.0.1, ports: {{http: {live}}}, serviceAccount: bookinfo-reviews}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: shaky, namespace: default}}
+spec:
+  host: shaky
+  trafficPolicy:
+    loadBalancer: {{simple: ROUND_ROBIN}}
+    outlierDetection: {{consecutive5xxErrors: 2, interval: 10s, baseEjectionTime: 60s, maxEjectionPercent: 100}}
+"
+        );
+        mesh.dir.write("shaky.yaml", &yaml);
+        wait_for_generation(&mesh.productpage, before + 1).await;
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            let (status, _) = common::get(out, "shaky:9080", "/reviews/s", &[]).await;
+            statuses.push(status);
+        }
+        // Round robin alternates: the dead endpoint fails twice, is ejected, and every later
+        // request reaches the live one.
+        assert_eq!(statuses.iter().filter(|&&s| s != 200).count(), 2, "{statuses:?}");
+        assert!(statuses[4..].iter().all(|&s| s == 200), "{statuses:?}");
+        drop(mesh);
+    })
+    .await
+    .expect("the test finished in time");
+}

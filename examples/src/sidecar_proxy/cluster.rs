@@ -9,12 +9,15 @@
 //! request's hash from the DestinationRule's `consistentHash` key.
 //!
 //! Built on first use for each destination of a configuration generation and kept until
-//! the next reload. Endpoint health is the registry's (readiness); the example does no
-//! active health checking or outlier ejection.
+//! the next reload. Endpoint health is the registry's (readiness), less the endpoints the
+//! DestinationRule's outlier detection ejects (`mesh_routing::lb::outlier`: each call's
+//! result is recorded, the interval sweeps run as traffic arrives, an ejection or its end
+//! rebuilds the balancer with those endpoints unhealthy). No active health checking.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
 
 use mesh_identity::{SpiffeId, TrustDomain};
 use mesh_model::networking::LbPolicy;
@@ -25,7 +28,8 @@ use mesh_routing::lb::cluster::{
     ClientLocality, ClusterLoadAssignment, ClusterSettings, PickContext, PickState, endpoint_from_registry,
 };
 use mesh_routing::lb::hash_policy::{HashInput, request_hash, set_cookie_header};
-use mesh_routing::lb::{HashPolicy, Locality};
+use mesh_routing::lb::outlier::{CallResult, OutlierConfig, OutlierDetector, OutlierEvent};
+use mesh_routing::lb::{self, HashPolicy, Locality};
 
 use crate::credentials::Draws;
 
@@ -45,15 +49,38 @@ pub struct Upstream {
 /// The endpoints of one destination and the state that balances over them.
 #[derive(Debug)]
 pub struct Cluster {
-    /// One per member of `assignment`.
+    /// One per member of the assignment (stable across rebuilds: health does not change
+    /// which endpoints are members).
     upstreams: Vec<Upstream>,
-    assignment: ClusterLoadAssignment,
-    /// The balancer's round-robin and locality schedules.
-    state: Mutex<PickState>,
+    /// The balancer: rebuilt when outlier detection ejects or returns an endpoint.
+    balancer: Mutex<Balancer>,
+    /// What a rebuild starts from: the endpoints as the registry gives them, the settings and
+    /// the client.
+    endpoints: Vec<lb::Endpoint>,
+    settings: ClusterSettings,
+    client: ClientLocality,
+    /// The DestinationRule's outlier detection, when it has one.
+    outlier: Option<Mutex<Outlier>>,
+    /// The cluster's clock origin (outlier detection counts milliseconds from it).
+    started: Instant,
     /// What requests are hashed on (the DestinationRule's `consistentHash` key).
     hash_policies: Vec<HashPolicy>,
     /// Requests in flight to each member (awaiting response headers).
     active: Vec<AtomicU64>,
+}
+
+/// The assignment and the per-worker state that picks from it.
+#[derive(Debug)]
+struct Balancer {
+    assignment: ClusterLoadAssignment,
+    state: PickState,
+}
+
+/// Outlier detection over the cluster's members, swept lazily on traffic.
+#[derive(Debug)]
+struct Outlier {
+    detector: OutlierDetector,
+    next_sweep_ms: u64,
 }
 
 /// An endpoint picked for a request.
@@ -72,6 +99,14 @@ pub struct Picked {
 pub struct InFlight {
     cluster: Arc<Cluster>,
     member: usize,
+}
+
+impl InFlight {
+    /// Ends the request with its result, which outlier detection records (Envoy's
+    /// `putResult`/`putHttpResponseCode`).
+    pub fn finish(self, result: CallResult, draws: &Draws) {
+        self.cluster.record(self.member, result, draws);
+    }
 }
 
 impl Drop for InFlight {
@@ -107,11 +142,8 @@ impl Cluster {
     ) -> Self {
         let settings = ClusterSettings::for_decision(decision, mesh_locality);
         let me = ClientLocality { locality: client.locality.clone(), labels: client.labels.clone() };
-        let assignment = ClusterLoadAssignment::build(
-            endpoints.iter().map(|e| endpoint_from_registry(e)).collect(),
-            &settings,
-            Some(&me),
-        );
+        let lb_endpoints: Vec<lb::Endpoint> = endpoints.iter().map(|e| endpoint_from_registry(e)).collect();
+        let assignment = ClusterLoadAssignment::build(lb_endpoints.clone(), &settings, Some(&me));
         let upstreams: Vec<Upstream> = assignment
             .members()
             .iter()
@@ -133,7 +165,15 @@ impl Cluster {
                 }
             })
             .collect();
-        let state = Mutex::new(assignment.new_state(0));
+        let outlier = decision
+            .traffic_policy()
+            .and_then(|tp| tp.outlier_detection)
+            .and_then(|od| OutlierDetector::new(OutlierConfig::from_istio(&od), upstreams.len()).ok())
+            .map(|detector| {
+                let next_sweep_ms = detector.config().interval_ms;
+                Mutex::new(Outlier { detector, next_sweep_ms })
+            });
+        let balancer = Mutex::new(Balancer { state: assignment.new_state(0), assignment });
         let hash_policies = decision
             .traffic_policy()
             .and_then(|tp| match tp.load_balancer.as_ref()?.lb_policy.as_ref()? {
@@ -143,7 +183,19 @@ impl Cluster {
             .into_iter()
             .collect();
         let active = upstreams.iter().map(|_| AtomicU64::new(0)).collect();
-        Cluster { upstreams, assignment, state, hash_policies, active }
+        #[allow(clippy::disallowed_methods)] // the proxy is the I/O shell: it reads the clock
+        let started = Instant::now();
+        Cluster {
+            upstreams,
+            balancer,
+            endpoints: lb_endpoints,
+            settings,
+            client: me,
+            outlier,
+            started,
+            hash_policies,
+            active,
+        }
     }
 
     /// Every endpoint of the cluster.
@@ -164,15 +216,82 @@ impl Cluster {
         };
         let active = |m: usize| self.active.get(m).map_or(0, |a| a.load(Ordering::Relaxed));
         let context = PickContext { hash, active_requests: Some(&active) };
+        self.sweep(draws);
         let member = {
-            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-            self.assignment.pick_in(&mut state, &mut || draws.next_u64(), context)?
+            let mut b = self.balancer.lock().unwrap_or_else(PoisonError::into_inner);
+            let Balancer { assignment, state } = &mut *b;
+            assignment.pick_in(state, &mut || draws.next_u64(), context)?
         };
         let upstream = self.upstreams.get(member)?.clone();
         if let Some(a) = self.active.get(member) {
             a.fetch_add(1, Ordering::Relaxed);
         }
         Some(Picked { upstream, in_flight: InFlight { cluster: self.clone(), member }, set_cookie })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Records a call's result with outlier detection; an ejection rebuilds the balancer.
+    fn record(&self, member: usize, result: CallResult, draws: &Draws) {
+        let Some(outlier) = &self.outlier else { return };
+        let events = {
+            let mut o = outlier.lock().unwrap_or_else(PoisonError::into_inner);
+            o.detector.record(member, result, self.now_ms(), &mut || draws.next_u64())
+        };
+        self.apply(&events);
+    }
+
+    /// Runs outlier detection's interval sweeps that are due (Envoy runs them on a timer;
+    /// here the traffic that reaches the cluster runs them).
+    fn sweep(&self, draws: &Draws) {
+        let Some(outlier) = &self.outlier else { return };
+        let now = self.now_ms();
+        let mut events = Vec::new();
+        {
+            let mut o = outlier.lock().unwrap_or_else(PoisonError::into_inner);
+            while o.next_sweep_ms <= now {
+                let at = o.next_sweep_ms;
+                events.extend(o.detector.on_interval(at, &mut || draws.next_u64()));
+                o.next_sweep_ms = at.saturating_add(o.detector.config().interval_ms.max(1));
+            }
+        }
+        self.apply(&events);
+    }
+
+    /// Rebuilds the balancer when an ejection took effect or ended: ejected members count as
+    /// unhealthy, as Envoy's `FAILED_OUTLIER_CHECK` flag makes them.
+    fn apply(&self, events: &[OutlierEvent]) {
+        let changed = events.iter().any(|e| {
+            matches!(e, OutlierEvent::Ejected { enforced: true, .. } | OutlierEvent::Unejected { .. })
+        });
+        let Some(outlier) = &self.outlier else { return };
+        if !changed {
+            return;
+        }
+        let mut endpoints = self.endpoints.clone();
+        {
+            let o = outlier.lock().unwrap_or_else(PoisonError::into_inner);
+            let b = self.balancer.lock().unwrap_or_else(PoisonError::into_inner);
+            for (m, member) in b.assignment.members().iter().enumerate() {
+                if o.detector.is_ejected(m)
+                    && let Some(e) = endpoints.get_mut(member.input)
+                {
+                    e.health = lb::Health::Unhealthy;
+                }
+            }
+        }
+        let assignment = ClusterLoadAssignment::build(endpoints, &self.settings, Some(&self.client));
+        let mut b = self.balancer.lock().unwrap_or_else(PoisonError::into_inner);
+        *b = Balancer { state: assignment.new_state(0), assignment };
+    }
+
+    /// Whether outlier detection has ejected the member at `address` now.
+    pub fn is_ejected(&self, address: &str) -> bool {
+        let Some(outlier) = &self.outlier else { return false };
+        let o = outlier.lock().unwrap_or_else(PoisonError::into_inner);
+        self.upstreams.iter().position(|u| u.address == address).is_some_and(|m| o.detector.is_ejected(m))
     }
 }
 

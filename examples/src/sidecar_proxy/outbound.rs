@@ -14,6 +14,7 @@ use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use mesh_identity::IdMatcher;
 use mesh_routing::lb::hash_policy::HashInput;
+use mesh_routing::lb::outlier::CallResult;
 use mesh_routing::request::Source;
 use mesh_routing::resilience::Abort;
 use mesh_routing::{Action, RouteRequest};
@@ -106,11 +107,20 @@ async fn handle(req: Request<Incoming>, shared: &Shared, conn: Connection) -> Re
     let result = match timeout {
         Some(t) => match tokio::time::timeout(t, sent).await {
             Ok(r) => r,
-            Err(_) => return local_reply(StatusCode::GATEWAY_TIMEOUT, "upstream request timeout"),
+            Err(_) => {
+                in_flight.finish(CallResult::LocalOriginTimeout, &shared.draws);
+                return local_reply(StatusCode::GATEWAY_TIMEOUT, "upstream request timeout");
+            }
         },
         None => sent.await,
     };
-    drop(in_flight);
+    // Outlier detection sees the peer's status, or a local-origin failure (Envoy's router
+    // reports connection failures as such).
+    let outcome = match &result {
+        Ok(resp) => CallResult::HttpStatus(resp.status().as_u16()),
+        Err(_) => CallResult::LocalOriginConnectFailed,
+    };
+    in_flight.finish(outcome, &shared.draws);
     match result {
         Ok(resp) => {
             let (mut parts, body) = resp.into_parts();
