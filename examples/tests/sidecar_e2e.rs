@@ -311,19 +311,7 @@ fn consistent_hash_cart(v1: SocketAddr, v2: SocketAddr) -> String {
 
 fn consistent_hash_cart_on(v1: SocketAddr, v2: SocketAddr, key: &str) -> String {
     format!(
-        "\
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {{name: cart, namespace: default}}
-spec:
-  hosts: [cart.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{{number: 9080, name: http, protocol: HTTP}}]
-  endpoints:
-  - {{address: 127.0.0.1, ports: {{http: {}}}, serviceAccount: bookinfo-reviews}}
-  - {{address: 127.0.0.1, ports: {{http: {}}}, serviceAccount: bookinfo-reviews}}
----
+        "{}\
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {{name: cart, namespace: default}}
@@ -332,8 +320,32 @@ spec:
   trafficPolicy:
     loadBalancer: {{consistentHash: {{{key}, maglev: {{tableSize: 65537}}}}}}
 ",
-        v1.port(),
-        v2.port()
+        service_entry("cart", &[v1.port(), v2.port()])
+    )
+}
+
+/// A ServiceEntry `<name>.default.svc.cluster.local` (HTTP 9080) over loopback ports, every
+/// endpoint running as `bookinfo-reviews`.
+fn service_entry(name: &str, ports: &[u16]) -> String {
+    let endpoints: String = ports
+        .iter()
+        .map(|p| {
+            format!("  - {{address: 127.0.0.1, ports: {{http: {p}}}, serviceAccount: bookinfo-reviews}}\n")
+        })
+        .collect();
+    format!(
+        "\
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: {name}, namespace: default}}
+spec:
+  hosts: [{name}.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{{number: 9080, name: http, protocol: HTTP}}]
+  endpoints:
+{endpoints}---
+"
     )
 }
 
@@ -427,19 +439,7 @@ async fn outlier_detection_ejects_a_failing_endpoint() {
         };
         let live = mesh.reviews_v1.inbound_addr().port();
         let yaml = format!(
-            "\
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {{name: shaky, namespace: default}}
-spec:
-  hosts: [shaky.default.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{{number: 9080, name: http, protocol: HTTP}}]
-  endpoints:
-  - {{address: 127.0.0.1, ports: {{http: {dead}}}, serviceAccount: bookinfo-reviews}}
-  - {{address: 127.0.0.1, ports: {{http: {live}}}, serviceAccount: bookinfo-reviews}}
----
+            "{}\
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {{name: shaky, namespace: default}}
@@ -448,7 +448,8 @@ spec:
   trafficPolicy:
     loadBalancer: {{simple: ROUND_ROBIN}}
     outlierDetection: {{consecutive5xxErrors: 2, interval: 10s, baseEjectionTime: 60s, maxEjectionPercent: 100}}
-"
+",
+            service_entry("shaky", &[dead, live])
         );
         mesh.dir.write("shaky.yaml", &yaml);
         wait_for_generation(&mesh.productpage, before + 1).await;

@@ -90,7 +90,8 @@ fn malformed_request_exits_2() {
 
 // === --ztunnel (ambient mode) ===
 
-const AMBIENT: &str = "\
+/// The reviews Service and its one pod.
+const REVIEWS: &str = "\
 apiVersion: v1
 kind: Service
 metadata: {name: reviews, namespace: default}
@@ -103,6 +104,9 @@ kind: Pod
 metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
 spec: {serviceAccountName: bookinfo-reviews}
 ---
+";
+
+const AMBIENT_POLICIES: &str = "\
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: from-productpage, namespace: default}
@@ -119,12 +123,16 @@ metadata: {name: audit-all, namespace: default}
 spec: {action: AUDIT, rules: [{}]}
 ";
 
+fn ambient() -> String {
+    format!("{REVIEWS}{AMBIENT_POLICIES}")
+}
+
 const FROM_PRODUCTPAGE: &str = r#"{"destination": {"host": "reviews", "port": 9080}, "method": "GET",
   "source": {"namespace": "default", "serviceAccount": "bookinfo-productpage", "mtls": true}}"#;
 
 #[test]
 fn ztunnel_mode_allows_on_l4_fields_with_the_same_shape() {
-    let (code, json) = run(AMBIENT, FROM_PRODUCTPAGE, &["--ztunnel"]);
+    let (code, json) = run(&ambient(), FROM_PRODUCTPAGE, &["--ztunnel"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["decision"], "ALLOW");
     assert_eq!(json["action"], "ALLOW");
@@ -140,8 +148,8 @@ fn ztunnel_mode_leaves_out_allow_rules_with_http_fields() {
     // The sidecar allows this GET by rule 1; ztunnel never receives that rule.
     let plain = r#"{"destination": {"host": "reviews", "port": 9080}, "method": "GET", "protocol": "http",
       "source": {"namespace": "default", "serviceAccount": "sleep", "mtls": true}}"#;
-    assert_eq!(run(AMBIENT, plain, &[]).0, 0);
-    let (code, json) = run(AMBIENT, plain, &["--ztunnel"]);
+    assert_eq!(run(&ambient(), plain, &[]).0, 0);
+    let (code, json) = run(&ambient(), plain, &["--ztunnel"]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["decision"], "DENY");
     assert_eq!(json["policy"], serde_json::Value::Null);
@@ -151,34 +159,24 @@ fn ztunnel_mode_leaves_out_allow_rules_with_http_fields() {
 #[test]
 fn ztunnel_mode_needs_an_istio_identity() {
     let odd = r#"{"destination": {"host": "reviews", "port": 9080}, "source": {"principal": "example.org/workload", "mtls": true}}"#;
-    assert_eq!(run(AMBIENT, odd, &["--ztunnel"]).0, 2);
+    assert_eq!(run(&ambient(), odd, &["--ztunnel"]).0, 2);
 }
 
 #[test]
 fn ztunnel_mode_denies_plaintext_under_strict_peer_authentication() {
     // istio/istio ambient policies.go: a STRICT PeerAuthentication reaches ztunnel as the
     // static DENY policy matching connections without a peer identity.
-    let mesh = "\
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080, targetPort: 8080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
-spec: {serviceAccountName: bookinfo-reviews}
----
+    let mesh = format!(
+        "{REVIEWS}\
 apiVersion: security.istio.io/v1
 kind: PeerAuthentication
-metadata: {name: default, namespace: istio-system}
-spec: {mtls: {mode: STRICT}}
-";
+metadata: {{name: default, namespace: istio-system}}
+spec: {{mtls: {{mode: STRICT}}}}
+"
+    );
     let plaintext = r#"{"destination": {"host": "reviews", "port": 9080},
       "source": {"namespace": "default", "serviceAccount": "sleep", "mtls": false}}"#;
-    let (code, json) = run(mesh, plaintext, &["--ztunnel"]);
+    let (code, json) = run(&mesh, plaintext, &["--ztunnel"]);
     assert_eq!(code, 1, "{json}");
     assert_eq!(json["decision"], "DENY");
     assert_eq!(json["action"], "DENY");
@@ -186,6 +184,6 @@ spec: {mtls: {mode: STRICT}}
     assert_eq!(json["rule"], 0);
     assert!(json["reason"].as_str().unwrap().contains("PeerAuthentication requires mTLS"), "{json}");
     // The same client over mTLS is allowed.
-    let (code, json) = run(mesh, &plaintext.replace(r#""mtls": false"#, r#""mtls": true"#), &["--ztunnel"]);
+    let (code, json) = run(&mesh, &plaintext.replace(r#""mtls": false"#, r#""mtls": true"#), &["--ztunnel"]);
     assert_eq!(code, 0, "{json}");
 }
