@@ -72,6 +72,11 @@ impl Builder {
         self.append_v6(chain, table, p);
     }
 
+    /// Appends to the IPv6 rules when `v6`, else to the IPv4 ones.
+    fn append_family(&mut self, v6: bool, chain: &'static str, table: &'static str, p: &[&str]) {
+        if v6 { self.append_v6(chain, table, p) } else { self.append_v4(chain, table, p) }
+    }
+
     fn insert_v4(&mut self, chain: &'static str, table: &'static str, pos: u32, p: &[&str]) {
         Self::push(&mut self.v4, chain, table, vec!["-I".into(), chain.into(), pos.to_string()], p);
     }
@@ -205,86 +210,17 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
     let loopback_included = p.v4_include.has_loopback || p.v6_include.has_loopback;
     let dns_ports = format!("53,{}", cfg.inbound_tunnel_port);
     for uid in split(&cfg.proxy_uid) {
-        if p.redirect_dns {
-            b.append_versioned(
-                lo4,
-                "::1/128",
-                OUTPUT,
-                "nat",
-                &[
-                    "-o",
-                    "lo",
-                    "!",
-                    "-d",
-                    VERSIONED,
-                    "-p",
-                    "tcp",
-                    "-m",
-                    "multiport",
-                    "!",
-                    "--dports",
-                    &dns_ports,
-                    "-m",
-                    "owner",
-                    "--uid-owner",
-                    uid,
-                    "-j",
-                    IN_REDIRECT,
-                ],
-            );
+        // With DNS capture the proxy's own DNS to a non-loopback address is left alone too.
+        let ports: &[&str] = if p.redirect_dns {
+            &["-m", "multiport", "!", "--dports", &dns_ports]
         } else {
-            b.append_versioned(
-                lo4,
-                "::1/128",
-                OUTPUT,
-                "nat",
-                &[
-                    "-o",
-                    "lo",
-                    "!",
-                    "-d",
-                    VERSIONED,
-                    "-p",
-                    "tcp",
-                    "!",
-                    "--dport",
-                    &cfg.inbound_tunnel_port,
-                    "-m",
-                    "owner",
-                    "--uid-owner",
-                    uid,
-                    "-j",
-                    IN_REDIRECT,
-                ],
-            );
-        }
+            &["!", "--dport", &cfg.inbound_tunnel_port]
+        };
+        owner_loopback_redirect(b, lo4, ports, "--uid-owner", uid);
         owner_returns(b, "--uid-owner", uid, loopback_included, p.redirect_dns);
     }
     for gid in split(&cfg.proxy_gid) {
-        b.append_versioned(
-            lo4,
-            "::1/128",
-            OUTPUT,
-            "nat",
-            &[
-                "-o",
-                "lo",
-                "!",
-                "-d",
-                VERSIONED,
-                "-p",
-                "tcp",
-                "!",
-                "--dport",
-                &cfg.inbound_tunnel_port,
-                "-m",
-                "owner",
-                "--gid-owner",
-                gid,
-                "-j",
-                IN_REDIRECT,
-            ],
-        );
+        owner_loopback_redirect(b, lo4, &["!", "--dport", &cfg.inbound_tunnel_port], "--gid-owner", gid);
         owner_returns(b, "--gid-owner", gid, loopback_included, p.redirect_dns);
     }
 
@@ -395,6 +331,15 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
             &["-p", "tcp", "-i", "lo", "-m", "mark", "!", "--mark", OUTBOUND_MARK, "-j", "RETURN"],
         );
     }
+}
+
+/// The proxy's own loopback traffic (owner `flag` = `id`) to a non-loopback address, other
+/// than to the ports `ports` selects, goes to the inbound redirect (both families).
+fn owner_loopback_redirect(b: &mut Builder, lo4: &str, ports: &[&str], flag: &str, id: &str) {
+    let mut rule = vec!["-o", "lo", "!", "-d", VERSIONED, "-p", "tcp"];
+    rule.extend_from_slice(ports);
+    rule.extend(["-m", "owner", flag, id, "-j", IN_REDIRECT]);
+    b.append_versioned(lo4, "::1/128", OUTPUT, "nat", &rule);
 }
 
 /// The RETURN rules istio-iptables adds for each proxy UID and GID (`owner_flag` is
@@ -515,6 +460,12 @@ fn outbound_include(cfg: &CaptureConfig, range: &super::NetworkRange, b: &mut Bu
     }
 }
 
+/// The DNS servers of each family with their host prefix length: IPv4 (`/32`), then IPv6
+/// (`/128`); the flag says IPv6.
+fn dns_families(cfg: &CaptureConfig) -> [(bool, &[String], &'static str); 2] {
+    [(false, &cfg.dns_servers_v4, "32"), (true, &cfg.dns_servers_v6, "128")]
+}
+
 fn dns(cfg: &CaptureConfig, b: &mut Builder) {
     b.append("OUTPUT", "raw", &["-j", OUTPUT_DNS]);
     if cfg.capture_all_dns || !cfg.dns_servers_v4.is_empty() {
@@ -523,52 +474,23 @@ fn dns(cfg: &CaptureConfig, b: &mut Builder) {
     if cfg.capture_all_dns || !cfg.dns_servers_v6.is_empty() {
         b.append_v6(OUTPUT, "nat", &["-j", OUTPUT_DNS]);
     }
-    if cfg.capture_all_dns {
-        b.append(
-            OUTPUT_DNS,
-            "nat",
-            &["-p", "tcp", "--dport", "53", "-j", "REDIRECT", "--to-ports", AGENT_DNS_PORT],
-        );
-    } else {
-        for s in &cfg.dns_servers_v4 {
-            let d = format!("{s}/32");
-            b.append_v4(
+    // DNS to the agent: every query under captureAllDNS, else those to the configured servers,
+    // TCP then UDP (upstream spells the REDIRECT target's flag differently for each).
+    for (proto, to) in [("tcp", "--to-ports"), ("udp", "--to-port")] {
+        if cfg.capture_all_dns {
+            b.append(
                 OUTPUT_DNS,
                 "nat",
-                &["-p", "tcp", "--dport", "53", "-d", &d, "-j", "REDIRECT", "--to-ports", AGENT_DNS_PORT],
+                &["-p", proto, "--dport", "53", "-j", "REDIRECT", to, AGENT_DNS_PORT],
             );
+            continue;
         }
-        for s in &cfg.dns_servers_v6 {
-            let d = format!("{s}/128");
-            b.append_v6(
-                OUTPUT_DNS,
-                "nat",
-                &["-p", "tcp", "--dport", "53", "-d", &d, "-j", "REDIRECT", "--to-ports", AGENT_DNS_PORT],
-            );
-        }
-    }
-    if cfg.capture_all_dns {
-        b.append(
-            OUTPUT_DNS,
-            "nat",
-            &["-p", "udp", "--dport", "53", "-j", "REDIRECT", "--to-port", AGENT_DNS_PORT],
-        );
-    } else {
-        for s in &cfg.dns_servers_v4 {
-            let d = format!("{s}/32");
-            b.append_v4(
-                OUTPUT_DNS,
-                "nat",
-                &["-p", "udp", "--dport", "53", "-d", &d, "-j", "REDIRECT", "--to-port", AGENT_DNS_PORT],
-            );
-        }
-        for s in &cfg.dns_servers_v6 {
-            let d = format!("{s}/128");
-            b.append_v6(
-                OUTPUT_DNS,
-                "nat",
-                &["-p", "udp", "--dport", "53", "-d", &d, "-j", "REDIRECT", "--to-port", AGENT_DNS_PORT],
-            );
+        for (v6, servers, bits) in dns_families(cfg) {
+            for s in servers {
+                let d = format!("{s}/{bits}");
+                let rule = ["-p", proto, "--dport", "53", "-d", &d, "-j", "REDIRECT", to, AGENT_DNS_PORT];
+                b.append_family(v6, OUTPUT_DNS, "nat", &rule);
+            }
         }
     }
     // Conntrack zones: the agent's upstream queries in zone 1, its answers to clients in zone 2.
@@ -591,29 +513,25 @@ fn dns(cfg: &CaptureConfig, b: &mut Builder) {
         b.append(OUTPUT_DNS, "raw", &["-p", "udp", "--dport", "53", "-j", "CT", "--zone", "2"]);
         b.append(INBOUND, "raw", &["-p", "udp", "--sport", "53", "-j", "CT", "--zone", "1"]);
     } else {
-        if !cfg.dns_servers_v4.is_empty() {
-            b.append_v4("PREROUTING", "raw", &["-j", INBOUND]);
-        }
-        for s in &cfg.dns_servers_v4 {
-            let a = format!("{s}/32");
-            b.append_v4(
-                OUTPUT_DNS,
-                "raw",
-                &["-p", "udp", "--dport", "53", "-d", &a, "-j", "CT", "--zone", "2"],
-            );
-            b.append_v4(INBOUND, "raw", &["-p", "udp", "--sport", "53", "-s", &a, "-j", "CT", "--zone", "1"]);
-        }
-        if !cfg.dns_servers_v6.is_empty() {
-            b.append_v6("PREROUTING", "raw", &["-j", INBOUND]);
-        }
-        for s in &cfg.dns_servers_v6 {
-            let a = format!("{s}/128");
-            b.append_v6(
-                OUTPUT_DNS,
-                "raw",
-                &["-p", "udp", "--dport", "53", "-d", &a, "-j", "CT", "--zone", "2"],
-            );
-            b.append_v6(INBOUND, "raw", &["-p", "udp", "--sport", "53", "-s", &a, "-j", "CT", "--zone", "1"]);
+        for (v6, servers, bits) in dns_families(cfg) {
+            if !servers.is_empty() {
+                b.append_family(v6, "PREROUTING", "raw", &["-j", INBOUND]);
+            }
+            for s in servers {
+                let a = format!("{s}/{bits}");
+                b.append_family(
+                    v6,
+                    OUTPUT_DNS,
+                    "raw",
+                    &["-p", "udp", "--dport", "53", "-d", &a, "-j", "CT", "--zone", "2"],
+                );
+                b.append_family(
+                    v6,
+                    INBOUND,
+                    "raw",
+                    &["-p", "udp", "--sport", "53", "-s", &a, "-j", "CT", "--zone", "1"],
+                );
+            }
         }
     }
 }

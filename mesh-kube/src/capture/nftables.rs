@@ -193,89 +193,11 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
     let dns_ports = format!("{{ 53, {tunnel} }}");
     for uid in split(&cfg.proxy_uid) {
         let ports = if p.redirect_dns { dns_ports.as_str() } else { tunnel };
-        b.append(
-            OUTPUT,
-            NAT,
-            &[
-                "oifname",
-                "lo",
-                "meta l4proto tcp",
-                "ip daddr",
-                "!=",
-                lo4,
-                "tcp dport",
-                "!=",
-                ports,
-                "skuid",
-                uid,
-                C,
-                "jump",
-                IN_REDIRECT,
-            ],
-        );
-        b.append_v6(
-            OUTPUT,
-            NAT,
-            &[
-                "oifname",
-                "lo",
-                "meta l4proto tcp",
-                "ip6 daddr",
-                "!=",
-                "::1/128",
-                "tcp dport",
-                "!=",
-                ports,
-                "skuid",
-                uid,
-                C,
-                "jump",
-                IN_REDIRECT,
-            ],
-        );
+        owner_loopback_redirect(b, lo4, ports, "skuid", uid);
         owner_returns(b, "skuid", uid, loopback_included, p.redirect_dns);
     }
     for gid in split(&cfg.proxy_gid) {
-        b.append(
-            OUTPUT,
-            NAT,
-            &[
-                "oifname",
-                "lo",
-                "meta l4proto tcp",
-                "ip daddr",
-                "!=",
-                lo4,
-                "tcp dport",
-                "!=",
-                tunnel,
-                "skgid",
-                gid,
-                C,
-                "jump",
-                IN_REDIRECT,
-            ],
-        );
-        b.append_v6(
-            OUTPUT,
-            NAT,
-            &[
-                "oifname",
-                "lo",
-                "meta l4proto tcp",
-                "ip6 daddr",
-                "!=",
-                "::1/128",
-                "tcp dport",
-                "!=",
-                tunnel,
-                "skgid",
-                gid,
-                C,
-                "jump",
-                IN_REDIRECT,
-            ],
-        );
+        owner_loopback_redirect(b, lo4, tunnel, "skgid", gid);
         owner_returns(b, "skgid", gid, loopback_included, p.redirect_dns);
     }
 
@@ -392,6 +314,34 @@ fn build(cfg: &CaptureConfig, p: &Parsed, b: &mut Builder) {
             2,
             &["iifname", "lo", "meta l4proto tcp", "mark", "!=", OUTBOUND_MARK, C, "return"],
         );
+    }
+}
+
+/// The proxy's own loopback traffic (owner `key` = `id`) to a non-loopback address, other
+/// than to `ports`, goes to the inbound redirect: one rule per family.
+fn owner_loopback_redirect(b: &mut Builder, lo4: &str, ports: &str, key: &str, id: &str) {
+    for (v6, daddr, lo) in [(false, "ip daddr", lo4), (true, "ip6 daddr", "::1/128")] {
+        let rule = [
+            "oifname",
+            "lo",
+            "meta l4proto tcp",
+            daddr,
+            "!=",
+            lo,
+            "tcp dport",
+            "!=",
+            ports,
+            key,
+            id,
+            C,
+            "jump",
+            IN_REDIRECT,
+        ];
+        if v6 {
+            b.append_v6(OUTPUT, NAT, &rule);
+        } else {
+            b.append(OUTPUT, NAT, &rule);
+        }
     }
 }
 
