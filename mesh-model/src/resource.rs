@@ -140,6 +140,8 @@ kinds! {
     NetworkPolicy => "networking.k8s.io", ["v1"], kube::NetworkPolicy, istio: false;
     /// Kubernetes Ingress.
     Ingress => "networking.k8s.io", ["v1"], kube::Ingress, istio: false;
+    /// Kubernetes IngressClass.
+    IngressClass => "networking.k8s.io", ["v1"], kube::IngressClass, istio: false;
     /// Kubernetes ConfigMap.
     ConfigMap => "", ["v1"], kube::ConfigMap, istio: false;
 }
@@ -151,9 +153,10 @@ impl fmt::Display for Kind {
 }
 
 impl Kind {
-    /// Whether objects of this kind live in a namespace (Namespace and Node do not).
+    /// Whether objects of this kind live in a namespace (Namespace, Node and IngressClass do
+    /// not).
     pub const fn is_namespaced(self) -> bool {
-        !matches!(self, Kind::Namespace | Kind::Node)
+        !matches!(self, Kind::Namespace | Kind::Node | Kind::IngressClass)
     }
 }
 

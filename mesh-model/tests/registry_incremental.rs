@@ -35,10 +35,13 @@ fn app(i: usize) -> Value {
     }
 }
 
+/// IngressClass names: two that may exist, one that never does.
+const CLASSES: [&str; 3] = ["istio", "nginx", "missing"];
+
 /// One object of a small universe, so that events collide and depend on each other.
 fn object() -> impl Strategy<Value = Resource> {
     let pick = (0usize..4, 0usize..2, 0usize..8, 0usize..8, 0usize..8);
-    (0usize..10, pick).prop_map(|(kind, (i, ns_i, a, b, c))| {
+    (0usize..11, pick).prop_map(|(kind, (i, ns_i, a, b, c))| {
         let ns = NAMESPACES[ns_i];
         match kind {
             0 => Resource::Namespace(typed(json!({"apiVersion": "v1", "kind": "Namespace",
@@ -106,17 +109,25 @@ fn object() -> impl Strategy<Value = Resource> {
             8 => Resource::WorkloadGroup(typed(json!({"apiVersion": "networking.istio.io/v1", "kind": "WorkloadGroup",
                 "metadata": meta(format!("g{}", i % 2), Some(ns), 0, json!({})),
                 "spec": {"template": {"serviceAccount": format!("sa{a}"), "labels": app(b)}}}))),
-            _ => {
-                let ann = if a % 3 == 0 { json!({"kubernetes.io/ingress.class": "nginx"}) } else { json!({"kubernetes.io/ingress.class": "istio"}) };
+            9 => {
+                // The class by annotation, or by ingressClassName naming an IngressClass that
+                // may exist with Istio's controller or another, or may not exist.
                 let mut m = meta(format!("i{}", i % 2), Some(ns), b, json!({}));
-                m["annotations"] = ann;
+                let mut spec = json!({"tls": [{"hosts": ["shop.example.com"], "secretName": "cert"}]});
+                match a % 4 {
+                    0 => m["annotations"] = json!({"kubernetes.io/ingress.class": "nginx"}),
+                    1 => m["annotations"] = json!({"kubernetes.io/ingress.class": "istio"}),
+                    _ => spec["ingressClassName"] = json!(CLASSES[(a + c) % 3]),
+                }
                 let port = if c % 2 == 0 { json!({"number": 80}) } else { json!({"name": "http"}) };
-                Resource::Ingress(typed(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": m,
-                    "spec": {"tls": [{"hosts": ["shop.example.com"], "secretName": "cert"}],
-                             "rules": [{"host": (["shop.example.com", "", "api.example.com"][b % 3]),
+                spec["rules"] = json!([{"host": (["shop.example.com", "", "api.example.com"][b % 3]),
                                         "http": {"paths": [{"path": format!("/p{c}"), "pathType": "Prefix",
-                                                            "backend": {"service": {"name": format!("s{}", a % 3), "port": port}}}]}}]}})))
+                                                            "backend": {"service": {"name": format!("s{}", a % 3), "port": port}}}]}}]);
+                Resource::Ingress(typed(json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": m, "spec": spec})))
             }
+            _ => Resource::IngressClass(typed(json!({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+                "metadata": meta(CLASSES[i % 2].to_string(), None, 0, json!({})),
+                "spec": {"controller": if a % 2 == 0 { "istio.io/ingress-controller" } else { "k8s.io/ingress-nginx" }}}))),
         }
     })
 }

@@ -869,11 +869,19 @@ spec:
 
 #[test]
 fn ingress_conversion_test_ingress_class() {
-    // conversion_test.go: TestIngressClass. This model has no IngressClass objects: the
-    // mesh's ingressClass name (`istio`) stands for an IngressClass of Istio's controller,
-    // any other name for another controller's.
+    // conversion_test.go: TestIngressClass, every row: the annotation, then the IngressClass
+    // the Ingress names (Istio's controller or another), then the mode.
     use IngressControllerMode::{Default as D, Off, Strict as S};
-    let cases: &[(IngressControllerMode, Option<&str>, Option<&str>, bool)] = &[
+    let class = |name: &str, controller: &str| kube::IngressClass {
+        api_version: "networking.k8s.io/v1".into(),
+        kind: "IngressClass".into(),
+        metadata: mesh_model::ObjectMeta { name: Some(name.into()), ..Default::default() },
+        spec: kube::IngressClassSpec { controller: Some(controller.into()), parameters: None },
+    };
+    let istio = class("istio", "istio.io/ingress-controller");
+    let other = class("foo", "foo");
+    let cases: &[(IngressControllerMode, Option<&str>, Option<&kube::IngressClass>, bool)] = &[
+        // Annotation
         (D, Some("nginx"), None, false),
         (S, Some("nginx"), None, false),
         (Off, Some("istio"), None, false),
@@ -881,12 +889,17 @@ fn ingress_conversion_test_ingress_class() {
         (S, Some("istio"), None, true),
         (D, None, None, true),
         (S, None, None, false),
-        (D, None, Some("foo"), false),
-        (S, None, Some("foo"), false),
-        (D, None, Some("istio"), true),
-        (S, None, Some("istio"), true),
-        (S, Some("nginx"), Some("istio"), false),
-        (S, Some("istio"), Some("foo"), true),
+        // IngressClass
+        (D, None, Some(&other), false),
+        (S, None, Some(&other), false),
+        (D, None, Some(&istio), true),
+        (S, None, Some(&istio), true),
+        (D, None, None, true),
+        (S, None, None, false),
+        // IngressClass and annotation: the annotation decides
+        (S, Some("nginx"), Some(&istio), false),
+        (S, Some("istio"), Some(&other), true),
+        // An invalid mode
         (IngressControllerMode::Unspecified, None, None, false),
     ];
     for &(mode, annotation, class, want) in cases {
@@ -894,10 +907,82 @@ fn ingress_conversion_test_ingress_class() {
         if let Some(a) = annotation {
             ing.metadata.annotations.insert("kubernetes.io/ingress.class".into(), a.into());
         }
-        ing.spec.ingress_class_name = class.map(str::to_string);
+        ing.spec.ingress_class_name = class.map(|c| c.metadata.name().to_string());
         let mesh = MeshConfig { ingress_controller_mode: Some(mode), ..Default::default() };
-        assert_eq!(is_istio_ingress(&ing, &mesh), want, "{mode:?} {annotation:?} {class:?}");
+        assert_eq!(
+            is_istio_ingress(&ing, &mesh, class),
+            want,
+            "{mode:?} {annotation:?} {:?}",
+            ing.spec.ingress_class_name
+        );
     }
+}
+
+// istio ingress.go: the IngressClass is looked up by name; a name no IngressClass has is as
+// no class (served in DEFAULT mode), and adding or removing the class re-derives the Ingress.
+#[test]
+fn ingress_class_objects_decide_which_ingresses_istio_serves() {
+    let ingress = |class: &str| {
+        format!(
+            "apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: web-{class}, namespace: default}}
+spec:
+  ingressClassName: {class}
+  rules: [{{host: {class}.example.com, http: {{paths: [{{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}]}}}}]
+---
+"
+        )
+    };
+    let classes = "apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: istio}
+spec: {controller: istio.io/ingress-controller}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+";
+    let yaml = format!("{}{}{}{classes}", ingress("istio"), ingress("nginx"), ingress("missing"));
+    let loaded = mesh_model::load_str(&yaml, &Default::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let resources: Vec<mesh_model::Resource> = loaded.resources.into_iter().map(|l| l.resource).collect();
+    let served = |reg: &mesh_model::registry::Registry| {
+        let mut hosts: Vec<String> =
+            reg.ingress_virtual_services().flat_map(|vs| vs.spec.hosts.clone()).collect();
+        hosts.sort();
+        hosts
+    };
+    let registry = |mode| {
+        let mesh = MeshConfig { ingress_controller_mode: Some(mode), ..Default::default() };
+        let options = mesh_model::registry::RegistryOptions::from_mesh(&mesh, "cluster.local");
+        mesh_model::registry::Registry::build(options, resources.clone())
+    };
+    // STRICT (Istio's default): only Ingresses of Istio's IngressClass.
+    assert_eq!(served(&registry(IngressControllerMode::Strict)), ["istio.example.com"]);
+    // DEFAULT: also those whose class name no IngressClass has.
+    let reg = registry(IngressControllerMode::Default);
+    assert_eq!(served(&reg), ["istio.example.com", "missing.example.com"]);
+    // Removing the nginx class leaves its Ingress without one: served in DEFAULT mode.
+    let mut inc = reg.clone();
+    let nginx =
+        resources.iter().find(|r| r.kind() == mesh_model::Kind::IngressClass && r.name() == "nginx").unwrap();
+    inc.apply(mesh_model::registry::Event::delete(nginx));
+    assert_eq!(served(&inc), ["istio.example.com", "missing.example.com", "nginx.example.com"]);
+    // ... as a full build without it says.
+    let without: Vec<mesh_model::Resource> = resources.iter().filter(|r| *r != nginx).cloned().collect();
+    let full = {
+        let mesh = MeshConfig {
+            ingress_controller_mode: Some(IngressControllerMode::Default),
+            ..Default::default()
+        };
+        mesh_model::registry::Registry::build(
+            mesh_model::registry::RegistryOptions::from_mesh(&mesh, "cluster.local"),
+            without,
+        )
+    };
+    assert_eq!(served(&full), served(&inc));
 }
 
 #[test]

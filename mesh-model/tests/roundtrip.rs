@@ -178,6 +178,7 @@ fn kinds() -> Vec<(Kind, &'static str, Value, bool)> {
         (Kind::Pod, "v1", schema_of::<kube::Pod>(), false),
         (Kind::NetworkPolicy, "networking.k8s.io/v1", schema_of::<kube::NetworkPolicy>(), false),
         (Kind::Ingress, "networking.k8s.io/v1", schema_of::<kube::Ingress>(), false),
+        (Kind::IngressClass, "networking.k8s.io/v1", schema_of::<kube::IngressClass>(), false),
         (Kind::Node, "v1", schema_of::<kube::Node>(), false),
         (Kind::ConfigMap, "v1", schema_of::<kube::ConfigMap>(), false),
     ]

@@ -6,6 +6,7 @@
 mod config_map;
 mod endpoint_slice;
 mod ingress;
+mod ingress_class;
 mod int_or_string;
 mod namespace;
 mod network_policy;
@@ -18,6 +19,7 @@ mod service_account;
 pub use config_map::*;
 pub use endpoint_slice::*;
 pub use ingress::*;
+pub use ingress_class::*;
 pub use int_or_string::IntOrString;
 pub use namespace::*;
 pub use network_policy::*;

@@ -466,7 +466,7 @@ impl Registry {
     pub(super) fn refresh_gateway(&mut self, k: &NsName) {
         self.gateways.remove(k);
         let Some(ing) = self.store.ingresses.get(k) else { return };
-        if ingress::is_istio_ingress(ing, &self.options.mesh) {
+        if ingress::is_istio_ingress(ing, &self.options.mesh, self.store.class_of(ing)) {
             let gw = ingress::gateway_of(ing, &self.options.mesh, &self.options.ingress_namespace);
             self.gateways.insert(k.clone(), gw);
         }
@@ -477,7 +477,7 @@ impl Registry {
         let mut rules = Vec::new();
         for k in self.store.ingress_hosts.get(host).into_iter().flatten() {
             let Some(ing) = self.store.ingresses.get(k) else { continue };
-            if !ingress::is_istio_ingress(ing, &self.options.mesh) {
+            if !ingress::is_istio_ingress(ing, &self.options.mesh, self.store.class_of(ing)) {
                 continue;
             }
             let created = created_nanos(ing.metadata.creation_timestamp.as_deref());

@@ -14,6 +14,7 @@
 //! | WorkloadEntry | its workload; endpoints of ServiceEntries and Services of its namespace that selected it before or after |
 //! | WorkloadGroup | its summary |
 //! | Ingress | its Gateway; the VirtualServices of the hosts it names before and after |
+//! | IngressClass | the Gateways and VirtualServices of the Ingresses that name it |
 //!
 //! Re-deriving is itself incremental: a service's endpoint list is rewritten in place (see
 //! `endpoint::sync`), so an unchanged endpoint costs a few comparisons and no allocation; the
@@ -219,6 +220,31 @@ impl Registry {
                 }
                 ch.ingress = true;
             }
+            Kind::IngressClass => {
+                self.store.ingress_classes.remove(&name);
+                if let Some(Resource::IngressClass(c)) = new {
+                    self.store.ingress_classes.insert(name.clone(), c);
+                }
+                // Every Ingress naming the class may be served or dropped now.
+                let naming: Vec<NsName> = self
+                    .store
+                    .ingresses
+                    .iter()
+                    .filter(|(_, ing)| ing.spec.ingress_class_name.as_deref() == Some(name.as_str()))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let mut hosts = BTreeSet::new();
+                for k in &naming {
+                    self.refresh_gateway(k);
+                    if let Some(ing) = self.store.ingresses.get(k) {
+                        hosts.extend(Store::hosts_of(ing));
+                    }
+                }
+                for h in hosts {
+                    self.refresh_ingress_host(&h);
+                }
+                ch.ingress = !naming.is_empty();
+            }
             _ => ch.relevant = false,
         }
         ch
@@ -271,6 +297,9 @@ impl Registry {
                 }
                 s.index_ingress(&v, true);
                 s.ingresses.insert(k, v);
+            }
+            Resource::IngressClass(v) => {
+                s.ingress_classes.insert(v.metadata.name().to_string(), v);
             }
             _ => {}
         }

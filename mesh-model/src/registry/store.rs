@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use crate::kube::{EndpointSlice, Ingress, Namespace, Node, Service};
+use crate::kube::{EndpointSlice, Ingress, IngressClass, Namespace, Node, Service};
 use crate::networking::{ServiceEntry, WorkloadEntry, WorkloadGroup};
 
 /// A namespace and a name.
@@ -113,6 +113,8 @@ pub(crate) struct Store {
     pub(crate) workload_entries: BTreeMap<NsName, WorkloadEntry>,
     pub(crate) workload_groups: BTreeMap<NsName, WorkloadGroup>,
     pub(crate) ingresses: BTreeMap<NsName, Ingress>,
+    /// IngressClasses by name (cluster-scoped).
+    pub(crate) ingress_classes: BTreeMap<String, IngressClass>,
     /// (namespace, service name) -> names of its EndpointSlices.
     pub(crate) slices_by_service: NsMap<BTreeSet<String>>,
     /// (namespace, pod name) -> Services whose slices reference the pod.
@@ -235,6 +237,11 @@ impl Store {
     }
 
     // --- Ingresses ---
+
+    /// The IngressClass an Ingress names, when it exists.
+    pub(crate) fn class_of(&self, ing: &Ingress) -> Option<&IngressClass> {
+        self.ingress_classes.get(ing.spec.ingress_class_name.as_deref()?)
+    }
 
     pub(crate) fn index_ingress(&mut self, ing: &Ingress, add: bool) {
         let k = key(ing.metadata.namespace(), ing.metadata.name());
