@@ -7,29 +7,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer};
 
+pub(crate) use mesh_routing::request::Protocol;
+
 use crate::config::CliError;
-
-/// `protocol`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Protocol {
-    /// HTTP/1.1 or HTTP/2 (the default).
-    #[default]
-    Http,
-    /// gRPC (HTTP/2).
-    Grpc,
-    /// Plain TCP.
-    Tcp,
-    /// TLS, routed by SNI.
-    Tls,
-}
-
-impl Protocol {
-    /// Whether the mesh sees HTTP fields (method, path, headers) for this protocol.
-    pub(crate) fn is_http(self) -> bool {
-        matches!(self, Protocol::Http | Protocol::Grpc)
-    }
-}
 
 /// `source`: the client workload.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -131,6 +111,7 @@ pub(crate) enum Verdict {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct Request {
+    #[serde(deserialize_with = "protocol")]
     pub(crate) protocol: Protocol,
     /// `namespace/name` of a Gateway; `None` = inside the mesh (gateway `mesh`).
     pub(crate) gateway: Option<String>,
@@ -177,6 +158,10 @@ impl Request {
     pub(crate) fn authority(&self) -> &str {
         self.authority.as_deref().unwrap_or(&self.destination.host)
     }
+}
+
+fn protocol<'de, D: Deserializer<'de>>(d: D) -> Result<Protocol, D::Error> {
+    String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
 }
 
 fn headers<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Vec<String>>, D::Error> {

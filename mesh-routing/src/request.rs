@@ -23,6 +23,27 @@ impl Protocol {
     }
 }
 
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    /// `http`, `grpc`, `tcp` or `tls`, as the contract's request names them.
+    ///
+    /// ```
+    /// use mesh_routing::request::Protocol;
+    /// assert_eq!("tcp".parse::<Protocol>(), Ok(Protocol::Tcp));
+    /// assert!("udp".parse::<Protocol>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "http" => Ok(Self::Http),
+            "grpc" => Ok(Self::Grpc),
+            "tcp" => Ok(Self::Tcp),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!("unknown protocol {other:?}: expected http, grpc, tcp or tls")),
+        }
+    }
+}
+
 /// Request headers: lower-case names, each with its values in order.
 ///
 /// Envoy matches a header that occurs several times against its values joined with `,`.

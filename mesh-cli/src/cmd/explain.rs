@@ -180,12 +180,11 @@ fn request_from_flags(args: &Args, method: &str, url: &str) -> Result<Request, C
         req.random = r;
     }
     req.gateway = args.gateway.clone();
-    req.protocol = match args.protocol.as_deref().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("http") => Protocol::Http,
-        Some("grpc") => Protocol::Grpc,
-        Some("tcp") => Protocol::Tcp,
-        Some("tls") => Protocol::Tls,
-        Some(p) => return Err(CliError(format!("--protocol {p:?}: expected http, grpc, tcp or tls"))),
+    req.protocol = match args.protocol.as_deref().map(str::to_ascii_lowercase) {
+        None => Protocol::Http,
+        Some(p) => {
+            p.parse().map_err(|_| CliError(format!("--protocol {p:?}: expected http, grpc, tcp or tls")))?
+        }
     };
     Ok(req)
 }

@@ -2,7 +2,7 @@
 //! a sidecar (or the Istio Gateway named by `gateway`) makes it.
 
 use mesh_routing::decision::{Destinations, RouteKind};
-use mesh_routing::request::{Claims, Protocol as RouteProtocol, Source};
+use mesh_routing::request::{Claims, Source};
 use mesh_routing::resilience::Abort;
 use mesh_routing::{RouteDecision, RouteRequest, Router};
 use serde_json::{Value, json};
@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::Answer;
 use crate::config::{CliError, ConfigSet, DecisionArgs, MeshFlags, load_config};
 use crate::output::{Format, print_json};
-use crate::request::{self, Protocol, Request};
+use crate::request::{self, Request};
 
 const EXAMPLE: &str = r#"Example:
   $ cat mesh.yaml
@@ -122,12 +122,7 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
 /// The routing library's view of the contract's request.
 pub(crate) fn to_route_request<'a>(req: &'a Request, claims: Option<&'a dyn Claims>) -> RouteRequest<'a> {
     RouteRequest {
-        protocol: match req.protocol {
-            Protocol::Http => RouteProtocol::Http,
-            Protocol::Grpc => RouteProtocol::Grpc,
-            Protocol::Tcp => RouteProtocol::Tcp,
-            Protocol::Tls => RouteProtocol::Tls,
-        },
+        protocol: req.protocol,
         gateway: req.gateway.as_deref(),
         source: Source {
             namespace: req.source.namespace.as_deref(),
