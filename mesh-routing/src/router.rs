@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use mesh_model::Snapshot;
 use mesh_model::mesh_config::OutboundTrafficPolicyMode as MeshOutbound;
-use mesh_model::networking::{HttpRetry, OutboundTrafficPolicyMode};
+use mesh_model::networking::{Destination, HttpRetry, OutboundTrafficPolicyMode};
 use mesh_model::path_normalization::{PathError, PathNormalization, normalize_path};
 use mesh_model::registry::{Registry, Service};
 
@@ -452,22 +452,39 @@ impl Router {
         d.timeout = resilience::timeout(route);
         d.retries = resilience::retries(route.retries.as_ref(), &self.default_retry);
         if let Some(i) = crate::action::pick_destination(&route.route, req.random) {
-            let dest = &route.route[i].destination;
-            let svc = self.registry.by_host(&dest.host).next();
-            let dport = dest.port.and_then(|p| p.number);
-            d.policy_port = dport
-                .or_else(|| svc.filter(|s| s.ports.len() == 1).map(|s| s.ports[0].number))
-                .unwrap_or(port);
-            d.selected = Some(Selected {
-                host: Cow::Borrowed(&dest.host),
-                subset: dest.subset.as_deref(),
-                port: dport,
-                index: Some(i),
-            });
-            d.destination_rule =
-                self.drs.lookup(proxy_ns, proxy_labels, &dest.host, svc.map(|s| s.namespace.as_str()));
+            // An HTTP cluster's port: the destination's, else the service's only one.
+            self.select(&mut d, &route.route[i].destination, i, port, true, proxy_ns, proxy_labels);
         }
         d
+    }
+
+    /// Records the picked destination `dest` (index `i`) in `d`: its host, subset and port,
+    /// the port its policy applies to (the destination's, else with `single_port` the
+    /// service's only port, else `fallback`), and the DestinationRule for it.
+    #[allow(clippy::too_many_arguments)]
+    fn select<'a>(
+        &'a self,
+        d: &mut RouteDecision<'a>,
+        dest: &'a Destination,
+        i: usize,
+        fallback: u32,
+        single_port: bool,
+        proxy_ns: &str,
+        proxy_labels: Option<&BTreeMap<String, String>>,
+    ) {
+        let svc = self.registry.by_host(&dest.host).next();
+        let dport = dest.port.and_then(|p| p.number);
+        d.policy_port = dport
+            .or_else(|| svc.filter(|s| single_port && s.ports.len() == 1).map(|s| s.ports[0].number))
+            .unwrap_or(fallback);
+        d.selected = Some(Selected {
+            host: Cow::Borrowed(&dest.host),
+            subset: dest.subset.as_deref(),
+            port: dport,
+            index: Some(i),
+        });
+        d.destination_rule =
+            self.drs.lookup(proxy_ns, proxy_labels, &dest.host, svc.map(|s| s.namespace.as_str()));
     }
 
     // === gateways ===
@@ -668,18 +685,8 @@ impl Router {
         d.action = Action::Forward;
         d.destinations = Destinations::L4(dests);
         if let Some(i) = crate::action::pick_l4(dests, req.random) {
-            let dest = &dests[i].destination;
-            let svc = self.registry.by_host(&dest.host).next();
-            let dport = dest.port.and_then(|p| p.number);
-            d.policy_port = dport.unwrap_or(scope.port);
-            d.selected = Some(Selected {
-                host: Cow::Borrowed(&dest.host),
-                subset: dest.subset.as_deref(),
-                port: dport,
-                index: Some(i),
-            });
-            d.destination_rule =
-                self.drs.lookup(proxy_ns, proxy_labels, &dest.host, svc.map(|s| s.namespace.as_str()));
+            // A TCP/TLS cluster's port: the destination's, else the listener's.
+            self.select(&mut d, &dests[i].destination, i, scope.port, false, proxy_ns, proxy_labels);
         }
         Some(d)
     }

@@ -39,11 +39,23 @@ fn labels_subset(want: &[(Box<str>, Box<str>)], have: Option<&BTreeMap<String, S
 impl SourcePredicate {
     /// From an HTTP match of a VirtualService in `namespace`.
     pub fn from_http(m: &HttpMatchRequest, namespace: &str) -> Self {
+        Self::new(m.port, &m.source_labels, m.source_namespace.as_deref(), &m.gateways, namespace)
+    }
+
+    /// From the source fields every match kind has (port 0 and an empty namespace are unset;
+    /// gateway names resolve in the VirtualService's `namespace`).
+    fn new(
+        port: Option<u32>,
+        labels: &BTreeMap<String, String>,
+        source_namespace: Option<&str>,
+        gateways: &[String],
+        namespace: &str,
+    ) -> Self {
         Self {
-            port: m.port.filter(|p| *p != 0),
-            labels: m.source_labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect(),
-            namespace: m.source_namespace.as_deref().filter(|s| !s.is_empty()).map(Into::into),
-            gateways: m.gateways.iter().map(|g| resolve_gateway_name(g, namespace).into()).collect(),
+            port: port.filter(|p| *p != 0),
+            labels: labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect(),
+            namespace: source_namespace.filter(|s| !s.is_empty()).map(Into::into),
+            gateways: gateways.iter().map(|g| resolve_gateway_name(g, namespace).into()).collect(),
         }
     }
 
@@ -79,12 +91,13 @@ impl L4Predicate {
     /// From a TCP match of a VirtualService in `namespace`.
     pub fn from_tcp(m: &L4MatchAttributes, namespace: &str) -> Self {
         Self {
-            source: SourcePredicate {
-                port: m.port.filter(|p| *p != 0),
-                labels: m.source_labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect(),
-                namespace: m.source_namespace.as_deref().filter(|s| !s.is_empty()).map(Into::into),
-                gateways: m.gateways.iter().map(|g| resolve_gateway_name(g, namespace).into()).collect(),
-            },
+            source: SourcePredicate::new(
+                m.port,
+                &m.source_labels,
+                m.source_namespace.as_deref(),
+                &m.gateways,
+                namespace,
+            ),
             destination_subnets: m.destination_subnets.iter().map(|s| s.as_str().into()).collect(),
             source_subnet: m.source_subnet.as_deref().map(Into::into),
             sni_hosts: Box::new([]),
@@ -94,12 +107,13 @@ impl L4Predicate {
     /// From a TLS match of a VirtualService in `namespace`.
     pub fn from_tls(m: &TlsMatchAttributes, namespace: &str) -> Self {
         Self {
-            source: SourcePredicate {
-                port: m.port.filter(|p| *p != 0),
-                labels: m.source_labels.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())).collect(),
-                namespace: m.source_namespace.as_deref().filter(|s| !s.is_empty()).map(Into::into),
-                gateways: m.gateways.iter().map(|g| resolve_gateway_name(g, namespace).into()).collect(),
-            },
+            source: SourcePredicate::new(
+                m.port,
+                &m.source_labels,
+                m.source_namespace.as_deref(),
+                &m.gateways,
+                namespace,
+            ),
             destination_subnets: m.destination_subnets.iter().map(|s| s.as_str().into()).collect(),
             source_subnet: None,
             sni_hosts: m.sni_hosts.iter().map(|s| s.to_ascii_lowercase().into()).collect(),
