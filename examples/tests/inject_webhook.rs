@@ -14,6 +14,7 @@ use hyper::body::Bytes;
 use hyper::header::CONTENT_TYPE;
 use hyper::{HeaderMap, Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use mesh_kube::inject::patch::response_patch;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{Value, json};
@@ -97,32 +98,10 @@ async fn post_review(webhook: &RunningWebhook, path: &str, review: &Value) -> An
     send(webhook.addr(), webhook.ca_bundle_pem(), Method::POST, path, Some("application/json"), body).await
 }
 
-fn decode_base64(s: &str) -> Vec<u8> {
-    let val = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            _ => 63,
-        }
-    };
-    let bytes: Vec<u8> = s.bytes().filter(|b| *b != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| acc | (val(*c) << (18 - 6 * i)));
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
-}
-
 /// The pod the answer's patch makes of the review's pod.
 fn patched_pod(review: &Value, answer: &Value) -> Value {
     assert_eq!(answer["response"]["patchType"], "JSONPatch", "{answer}");
-    let patch: Value =
-        serde_json::from_slice(&decode_base64(answer["response"]["patch"].as_str().unwrap())).unwrap();
+    let patch = response_patch(answer).unwrap();
     mesh_kube::inject::apply(&review["request"]["object"], &patch).unwrap()
 }
 

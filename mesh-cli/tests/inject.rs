@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use mesh_kube::inject::patch::response_patch;
 use serde_json::{Value, json};
 
 fn meshctl(args: &[&str]) -> (i32, Value) {
@@ -90,8 +91,7 @@ fn patch_applies_to_the_request_pod() {
     std::fs::write(&p, r.to_string()).unwrap();
     let (code, out) = meshctl(&["inject", "--review", p.to_str().unwrap(), "-o", "json"]);
     assert_eq!(code, 0);
-    let patch_b64 = out["response"]["patch"].as_str().unwrap();
-    let patch: Value = serde_json::from_slice(&decode_base64(patch_b64)).unwrap();
+    let patch = response_patch(&out).unwrap();
     assert!(patch.as_array().unwrap().iter().all(|op| op["path"] != "/metadata/namespace"));
     let pod = r["request"]["object"].clone();
     let injected = mesh_kube::inject::apply(&pod, &patch).unwrap();
@@ -106,27 +106,6 @@ fn patch_applies_to_the_request_pod() {
             .unwrap()["value"],
         "kubernetes://apis/v1/namespaces/shop/pods/web"
     );
-}
-
-fn decode_base64(s: &str) -> Vec<u8> {
-    let val = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            _ => 63,
-        }
-    };
-    let bytes: Vec<u8> = s.bytes().filter(|b| *b != b'=').collect();
-    let mut out = Vec::new();
-    for chunk in bytes.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, c)| acc | (val(*c) << (18 - 6 * i)));
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    out
 }
 
 // istio inject.go IntoResourceFile (kube-inject): workloads are injected in place, other
@@ -188,8 +167,7 @@ fn user_templates_from_values_are_rendered() {
     let args = ["inject", "--review", r.to_str().unwrap(), "--values", v.to_str().unwrap(), "-o", "json"];
     let (code, out) = meshctl(&args);
     assert_eq!(code, 0, "{out}");
-    let patch: Value =
-        serde_json::from_slice(&decode_base64(out["response"]["patch"].as_str().unwrap())).unwrap();
+    let patch = response_patch(&out).unwrap();
     let pod = mesh_kube::inject::apply(&review(json!({}))["request"]["object"], &patch).unwrap();
     let socket =
         pod["spec"]["volumes"].as_array().unwrap().iter().find(|v| v["name"] == "workload-socket").unwrap();

@@ -1,6 +1,7 @@
 //! JSON Patch (RFC 6902) between the original and the injected pod, its application, and
 //! the AdmissionReview response that carries it.
 
+use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::InjectError;
@@ -133,23 +134,25 @@ pub fn apply(doc: &Value, patch: &Value) -> Result<Value, InjectError> {
     Ok(doc)
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /// Standard base64 with padding, as Kubernetes encodes `[]byte` fields in JSON.
 pub fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
-            if i <= chunk.len() {
-                out.push(B64[((n >> shift) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// The JSON Patch an AdmissionReview response carries (`response.patch`, base64), decoded;
+/// `None` without a patch or when it is not base64 JSON.
+///
+/// ```
+/// use serde_json::json;
+/// use mesh_kube::inject::{admission_response, patch::response_patch};
+/// let review = json!({"request": {"uid": "u-1"}});
+/// let patch = json!([{"op": "add", "path": "/metadata/labels", "value": {}}]);
+/// assert_eq!(response_patch(&admission_response(&review, Some(&patch))), Some(patch));
+/// ```
+pub fn response_patch(response: &Value) -> Option<Value> {
+    let encoded = response["response"]["patch"].as_str()?;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// The AdmissionReview (admission.k8s.io/v1) answering `review`: allowed, and when `patch`
