@@ -140,3 +140,17 @@ pub struct Decision<'a> {
     /// The layer the request was evaluated on.
     pub layer: Layer,
 }
+
+impl Decision<'_> {
+    /// Where every evaluation starts: allowed, as when no policy applies, on `layer`.
+    pub(crate) fn no_policy(layer: Layer) -> Self {
+        Decision {
+            allowed: true,
+            decider: None,
+            custom: None,
+            audit: None,
+            reason: Reason::NoAllowPolicy,
+            layer,
+        }
+    }
+}

@@ -425,14 +425,7 @@ impl Authorizer {
 
     fn decide<'s>(&'s self, slots: &[Option<&'s SlotSet>], ctx: &Ctx<'_>, w: &Workload<'_>) -> Decision<'s> {
         let layer = ctx.req.layer;
-        let mut d = Decision {
-            allowed: true,
-            decider: None,
-            custom: None,
-            audit: None,
-            reason: Reason::NoAllowPolicy,
-            layer,
-        };
+        let mut d = Decision::no_policy(layer);
         if let Some(id) = self.first_match(slots, Action::Custom, ctx, w) {
             let m = self.matched(id);
             let p = &self.policies[self.rules[id as usize].policy as usize];

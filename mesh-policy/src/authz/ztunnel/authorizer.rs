@@ -410,14 +410,7 @@ impl ZtunnelAuthorizer {
     /// namespace and name, then the policy derived from PeerAuthentication (last in the
     /// workload's list, as istiod appends it).
     pub fn check<'s>(&'s self, workload: &Workload<'_>, conn: &Connection<'_>) -> Decision<'s> {
-        let mut d = Decision {
-            allowed: true,
-            decider: None,
-            custom: None,
-            audit: None,
-            reason: Reason::NoAllowPolicy,
-            layer: Layer::Tcp,
-        };
+        let mut d = Decision::no_policy(Layer::Tcp);
         if let Some((pid, rule)) = self.first_match(workload, conn, |s| &s.deny) {
             let p = &self.policies[pid as usize];
             let dropped_http = p.groups.iter().any(|g| g.rule == rule && g.http_omitted);
