@@ -27,7 +27,7 @@ use mesh_routing::RouteDecision;
 use mesh_routing::lb::cluster::{
     ClientLocality, ClusterLoadAssignment, ClusterSettings, PickContext, PickState, endpoint_from_registry,
 };
-use mesh_routing::lb::hash_policy::{HashInput, request_hash, set_cookie_header};
+use mesh_routing::lb::hash_policy::{RequestHash, set_cookie_header};
 use mesh_routing::lb::outlier::{CallResult, OutlierConfig, OutlierDetector, OutlierEvent};
 use mesh_routing::lb::{self, HashPolicy, Locality};
 
@@ -198,22 +198,24 @@ impl Cluster {
         }
     }
 
+    /// What requests to the cluster are hashed on (empty: no consistent hashing, so no
+    /// request needs hashing).
+    pub fn hash_policies(&self) -> &[HashPolicy] {
+        &self.hash_policies
+    }
+
     /// Every endpoint of the cluster.
     pub fn upstreams(&self) -> &[Upstream] {
         &self.upstreams
     }
 
     /// Picks an endpoint for a request as Envoy's balancer does
-    /// ([`ClusterLoadAssignment::pick_in`]) and counts the request in flight to it until the
-    /// returned guard is dropped. With a cookie hash key the request lacks, the
-    /// `set-cookie` header Envoy adds to the response comes too.
-    pub fn pick(self: &Arc<Self>, draws: &Draws, request: &HashInput<'_>) -> Option<Picked> {
-        let (hash, set_cookie) = if self.hash_policies.is_empty() {
-            (None, None)
-        } else {
-            let h = request_hash(&self.hash_policies, request);
-            (h.hash, set_cookie_header(&self.hash_policies, &h))
-        };
+    /// ([`ClusterLoadAssignment::pick_in`]) by the request's hash (see [`Self::hash_policies`])
+    /// and counts the request in flight to it until the returned guard is dropped. When the
+    /// hash came from a generated cookie, the `set-cookie` header Envoy adds to the response
+    /// comes too.
+    pub fn pick(self: &Arc<Self>, draws: &Draws, request: &RequestHash) -> Option<Picked> {
+        let (hash, set_cookie) = (request.hash, set_cookie_header(&self.hash_policies, request));
         let active = |m: usize| self.active.get(m).map_or(0, |a| a.load(Ordering::Relaxed));
         let context = PickContext { hash, active_requests: Some(&active) };
         self.sweep(draws);

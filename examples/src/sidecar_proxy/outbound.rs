@@ -13,7 +13,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Uri, Version};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use mesh_identity::IdMatcher;
-use mesh_routing::lb::hash_policy::HashInput;
+use mesh_routing::lb::HashPolicy;
+use mesh_routing::lb::hash_policy::{HashInput, RequestHash, request_hash};
 use mesh_routing::lb::outlier::CallResult;
 use mesh_routing::request::Source;
 use mesh_routing::resilience::Abort;
@@ -220,21 +221,12 @@ fn plan(req: &Request<Incoming>, shared: &Shared, conn: Connection) -> Plan {
             let endpoints = registry.endpoints_for_port(service, cluster_port).collect();
             Cluster::build(&decision, service, endpoints, &config.mesh_locality, client)
         });
-    let header_pairs: Vec<(&str, &str)> = req
-        .headers()
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
-        .collect();
-    let (peer_ip, peer, local) =
-        (conn.peer.ip().to_string(), conn.peer.to_string(), conn.local.map(|a| a.to_string()));
-    let hash_input = HashInput {
-        headers: &header_pairs,
-        path: Some(raw_path),
-        source_ip: Some(&peer_ip),
-        remote_address: Some(&peer),
-        local_address: local.as_deref(),
+    // The request's hash only when the DestinationRule hashes requests (consistentHash).
+    let hash = match cluster.hash_policies() {
+        [] => RequestHash { hash: None, set_cookie: None },
+        policies => hash_request(req, raw_path, conn, policies),
     };
-    let Some(Picked { upstream, in_flight, set_cookie }) = cluster.pick(&shared.draws, &hash_input) else {
+    let Some(Picked { upstream, in_flight, set_cookie }) = cluster.pick(&shared.draws, &hash) else {
         return Plan::Reply(local_reply(StatusCode::SERVICE_UNAVAILABLE, "no healthy upstream"));
     };
     let (path, authority) =
@@ -248,6 +240,31 @@ fn plan(req: &Request<Incoming>, shared: &Shared, conn: Connection) -> Plan {
         timeout: decision.timeout.and_then(|t| t.to_std()).filter(|t| !t.is_zero()),
         delay,
     }
+}
+
+/// The request's hash for `policies` (Envoy's route hash policy), from its headers, path and
+/// the app's connection.
+fn hash_request(
+    req: &Request<Incoming>,
+    path: &str,
+    conn: Connection,
+    policies: &[HashPolicy],
+) -> RequestHash {
+    let headers: Vec<(&str, &str)> = req
+        .headers()
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+        .collect();
+    let (peer_ip, peer, local) =
+        (conn.peer.ip().to_string(), conn.peer.to_string(), conn.local.map(|a| a.to_string()));
+    let input = HashInput {
+        headers: &headers,
+        path: Some(path),
+        source_ip: Some(&peer_ip),
+        remote_address: Some(&peer),
+        local_address: local.as_deref(),
+    };
+    request_hash(policies, &input)
 }
 
 fn status_of(status: u32) -> StatusCode {
