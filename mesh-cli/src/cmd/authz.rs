@@ -8,9 +8,7 @@ use std::net::IpAddr;
 
 use mesh_model::{Kind, Resource, Snapshot};
 use mesh_policy::authz::ztunnel::{self, ZtunnelAuthorizer};
-use mesh_policy::authz::{
-    self, Authorizer, Decision, Layer, PolicyRef, Reason, RequestAuth, Verdict, Workload,
-};
+use mesh_policy::authz::{self, Authorizer, Decision, Layer, PolicyRef, RequestAuth, Verdict, Workload};
 use serde_json::{Value, json};
 
 use crate::Answer;
@@ -163,32 +161,13 @@ fn evaluate_ztunnel<'a>(
     Ok(authorizer.check(&Workload::new(&dest.namespace, labels), &conn))
 }
 
-/// The reason as ztunnel mode states it, where the sidecar's wording would mislead.
-fn ztunnel_reason(d: &Decision<'_>) -> String {
-    let derived = d.decider.is_some_and(|m| {
-        m.policy.name == ztunnel::peer_authn::STATIC_STRICT_POLICY_NAME
-            || m.policy.name.starts_with(ztunnel::peer_authn::CONVERTED_PEER_AUTHENTICATION_PREFIX)
-    });
-    if derived {
-        return "the connection is plaintext and PeerAuthentication requires mTLS (STRICT) for this workload \
-                and port; istiod sends ztunnel that as a DENY policy matching connections without a peer identity"
-            .to_string();
-    }
-    match &d.reason {
-        Reason::DenyMatched { dropped_http: true } => {
-            "a DENY rule matched; ztunnel applies it without its HTTP-only conditions, as istiod converts it"
-                .to_string()
-        }
-        Reason::NoAllowMatched { http_rules_skipped: true } => "ALLOW policies apply to the workload and none \
-             of their rules matched (istiod leaves out ALLOW rules with HTTP-only conditions for ztunnel), so \
-             the connection is denied"
-            .to_string(),
-        r => r.to_string(),
-    }
-}
-
 /// The contract's JSON for a decision.
 pub(crate) fn to_json(d: &Decision<'_>, audits: &[PolicyRef<'_>]) -> Value {
+    to_json_with_reason(d, audits, &d.reason.to_string())
+}
+
+/// [`to_json`] with the reason worded by the evaluator.
+fn to_json_with_reason(d: &Decision<'_>, audits: &[PolicyRef<'_>], reason: &str) -> Value {
     json!({
         "decision": if d.allowed { "ALLOW" } else { "DENY" },
         "action": d.decider.map(|m| m.action.as_str()),
@@ -196,12 +175,17 @@ pub(crate) fn to_json(d: &Decision<'_>, audits: &[PolicyRef<'_>]) -> Value {
         "rule": d.decider.map(|m| m.rule),
         "audit": audits.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "custom": d.custom.map(|c| json!({"provider": c.provider, "policy": c.policy.to_string()})),
-        "reason": d.reason.to_string(),
+        "reason": reason,
     })
 }
 
 /// Human-readable lines for a decision.
-pub(crate) fn to_text(d: &Decision<'_>, audits: &[PolicyRef<'_>], dest: &DestinationWorkload) -> String {
+pub(crate) fn to_text(
+    d: &Decision<'_>,
+    audits: &[PolicyRef<'_>],
+    dest: &DestinationWorkload,
+    reason: &str,
+) -> String {
     let mut s = format!(
         "{} (at workload in namespace {} with labels {:?}, port {})\n",
         if d.allowed { "ALLOW" } else { "DENY" },
@@ -218,7 +202,7 @@ pub(crate) fn to_text(d: &Decision<'_>, audits: &[PolicyRef<'_>], dest: &Destina
     for a in audits {
         s.push_str(&format!("audited by: {a}\n"));
     }
-    s.push_str(&format!("reason: {}\n", d.reason));
+    s.push_str(&format!("reason: {reason}\n"));
     s
 }
 
@@ -235,7 +219,7 @@ pub(crate) fn run(args: &Args) -> Result<Answer, CliError> {
     let (decision, audits) = evaluate(&authorizer, cfg.mesh.trust_domain(), &req, &dest)?;
     match args.decision.output {
         Format::Json => print_json(&to_json(&decision, &audits)),
-        Format::Text => print!("{}", to_text(&decision, &audits, &dest)),
+        Format::Text => print!("{}", to_text(&decision, &audits, &dest, &decision.reason.to_string())),
     }
     Ok(if decision.allowed { Answer::Positive } else { Answer::Negative })
 }
@@ -251,20 +235,10 @@ fn run_ztunnel(
     let registry = Registry::from_snapshot(snapshot);
     let dest = enforcement_point(snapshot, &registry, req, &args.decision.mesh.default_namespace)?;
     let decision = evaluate_ztunnel(&authorizer, trust_domain, req, &dest)?;
-    let reason = ztunnel_reason(&decision);
+    let reason = authorizer.reason(&decision);
     match args.decision.output {
-        Format::Json => {
-            let mut json = to_json(&decision, &[]);
-            json["reason"] = Value::String(reason);
-            print_json(&json)
-        }
-        Format::Text => {
-            let text = to_text(&decision, &[], &dest);
-            print!(
-                "{}",
-                text.replace(&format!("reason: {}\n", decision.reason), &format!("reason: {reason}\n"))
-            )
-        }
+        Format::Json => print_json(&to_json_with_reason(&decision, &[], &reason)),
+        Format::Text => print!("{}", to_text(&decision, &[], &dest, &reason)),
     }
     Ok(if decision.allowed { Answer::Positive } else { Answer::Negative })
 }

@@ -16,7 +16,7 @@ use super::super::request::Layer;
 use super::super::scope::{NamespaceScope, Slot, Workload};
 use super::connection::Connection;
 use super::convert::{ConvertError, ZtunnelOptions, convert};
-use super::model::{Scope, StringMatch, ZtunnelPolicy};
+use super::model::{PolicyOrigin, Scope, StringMatch, ZtunnelPolicy};
 use super::peer_authn::{self, convert_peer_authentication, static_strict_policy};
 use mesh_model::security::{AuthorizationPolicy, PeerAuthentication};
 use mesh_model::{Kind, Resource, Snapshot};
@@ -446,6 +446,36 @@ impl ZtunnelAuthorizer {
             d.reason = Reason::NoAllowMatched { http_rules_skipped: skipped };
         }
         d
+    }
+
+    /// Why `d` (a decision of this authorizer) decided as it did, in ztunnel's terms: a
+    /// policy derived from PeerAuthentication denies plaintext under STRICT, and the HTTP
+    /// attributes of rules are left out by istiod's conversion rather than unmatched.
+    pub fn reason(&self, d: &Decision<'_>) -> String {
+        let derived = d.decider.is_some_and(|m| {
+            self.policies.iter().any(|p| {
+                p.origin != PolicyOrigin::AuthorizationPolicy
+                    && *p.namespace == *m.policy.namespace
+                    && *p.name == *m.policy.name
+            })
+        });
+        if derived {
+            return "the connection is plaintext and PeerAuthentication requires mTLS (STRICT) for this \
+                    workload and port; istiod sends ztunnel that as a DENY policy matching connections \
+                    without a peer identity"
+                .to_string();
+        }
+        match d.reason {
+            Reason::DenyMatched { dropped_http: true } => {
+                "a DENY rule matched; ztunnel applies it without its HTTP-only conditions, as istiod converts it"
+                    .to_string()
+            }
+            Reason::NoAllowMatched { http_rules_skipped: true } => "ALLOW policies apply to the workload and \
+                 none of their rules matched (istiod leaves out ALLOW rules with HTTP-only conditions for \
+                 ztunnel), so the connection is denied"
+                .to_string(),
+            r => r.to_string(),
+        }
     }
 
     /// The dry-run policies that apply to `workload` and match `conn` (ztunnel logs them),
