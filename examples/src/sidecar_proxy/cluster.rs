@@ -288,13 +288,6 @@ impl Cluster {
         let mut b = self.balancer.lock().unwrap_or_else(PoisonError::into_inner);
         *b = Balancer { state: assignment.new_state(0), assignment };
     }
-
-    /// Whether outlier detection has ejected the member at `address` now.
-    pub fn is_ejected(&self, address: &str) -> bool {
-        let Some(outlier) = &self.outlier else { return false };
-        let o = outlier.lock().unwrap_or_else(PoisonError::into_inner);
-        self.upstreams.iter().position(|u| u.address == address).is_some_and(|m| o.detector.is_ejected(m))
-    }
 }
 
 /// The key of a cluster: FQDN, subset, port.

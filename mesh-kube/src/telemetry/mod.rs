@@ -60,9 +60,6 @@ pub struct TelemetryIndex {
     providers: Vec<ExtensionProvider>,
 }
 
-/// Istio's built-in extension providers, present whatever the mesh config says.
-pub const BUILTIN_PROVIDERS: [&str; 3] = ["prometheus", "stackdriver", "envoy"];
-
 impl TelemetryIndex {
     /// Indexes the Telemetry resources of `snapshot` (already in creation order).
     pub fn new(snapshot: &Snapshot) -> Self {
